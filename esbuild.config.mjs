@@ -34,7 +34,7 @@ function filesUnder(dir, suffix) {
 
 const builds = [
   { ...nodeCommon, entryPoints: { extension: 'extension/extension.ts' }, outdir: 'dist/extension', external: ['vscode'] },
-  { ...nodeCommon, entryPoints: { engine: 'core/engine/main.ts' }, outdir: 'dist/core' },
+  { ...nodeCommon, entryPoints: { engine: 'core/engine/main.ts', cli: 'core/cli/main.ts' }, outdir: 'dist/core' },
   {
     entryPoints: { enginePanel: 'webview/enginePanel/main.ts', panel: 'webview/common/panel.css' },
     outdir: 'dist/webview',
@@ -48,7 +48,7 @@ const builds = [
   },
   {
     ...nodeCommon,
-    entryPoints: [...filesUnder('test', '.test.ts'), ...filesUnder('test', '.e2e.ts'), ...filesUnder('bench', '.ts')],
+    entryPoints: [...filesUnder('test', '.test.ts'), ...filesUnder('test', '.e2e.ts'), 'bench/runBenchmarks.ts'],
     outdir: 'dist',
     outbase: '.',
     external: ['vscode'],

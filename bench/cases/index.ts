@@ -1,0 +1,6 @@
+/** Every benchmark case, in the order they run. Add a file's cases here. */
+import type { BenchCase } from '../benchCase';
+import { engineProcessCases } from './engineProcess';
+import { matmulCases } from './matmul';
+
+export const allCases: BenchCase[] = [...engineProcessCases, ...matmulCases];
