@@ -48,7 +48,7 @@ const builds = [
   },
   {
     ...nodeCommon,
-    entryPoints: [...filesUnder('test', '.test.ts'), ...filesUnder('test', '.e2e.ts'), 'bench/runBenchmarks.ts'],
+    entryPoints: [...filesUnder('test', '.test.ts'), ...filesUnder('test', '.e2e.ts'), 'bench/runBenchmarks.ts', 'demo/trainDemos.ts'],
     outdir: 'dist',
     outbase: '.',
     external: ['vscode'],
