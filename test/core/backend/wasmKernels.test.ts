@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerMissingWasmKernels } from '../../core/backend/wasmKernels';
+import { registerMissingWasmKernels } from '../../../core/backend/wasmKernels';
 
 const TOLERANCE = 1e-4;
 
