@@ -1,0 +1,46 @@
+/** What a user does in the workbench, as playwright steps. */
+import type { FrameLocator, Locator, Page } from 'playwright-core';
+
+/** Runs a command from the palette by its title, as a user types it. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ state: 'visible', timeout: 15_000 });
+  await input.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+}
+
+export function statusBarItem(page: Page, text: string | RegExp): Locator {
+  return page.locator('.statusbar-item', { hasText: text });
+}
+
+export function notification(page: Page, text: string | RegExp): Locator {
+  return page.locator('.notification-toast', { hasText: text });
+}
+
+/** The DOM inside the visible webview panel (VS Code nests the page in two iframes). */
+export function activeWebview(page: Page): FrameLocator {
+  return page.locator('iframe.webview.ready:visible').first().contentFrame().frameLocator('#active-frame');
+}
+
+/** The explorer row for a file or folder name (rows are labelled with the name). */
+export function explorerItem(page: Page, name: string): Locator {
+  return page.locator(`.part.sidebar .monaco-list-row[role="treeitem"][aria-label="${name}"]`);
+}
+
+/** Chooses an item in the open context menu. The menu ignores clicks while it animates in, so
+ * the click is repeated until the menu closes. */
+export async function chooseContextMenuItem(page: Page, label: string): Promise<void> {
+  const menu = page.locator('.context-view .monaco-menu');
+  const item = menu.locator('.action-menu-item', { hasText: label }).first();
+  await item.waitFor({ state: 'visible' });
+  for (let attempt = 0; attempt < 5 && (await menu.isVisible()); attempt++) {
+    await item.hover();
+    await item.click({ timeout: 2000 }).catch(() => undefined);
+    await menu.waitFor({ state: 'hidden', timeout: 1000 }).catch(() => undefined);
+  }
+  if (await menu.isVisible()) throw new Error(`the context menu stayed open after choosing '${label}'`);
+}
