@@ -1,0 +1,167 @@
+/**
+ * What the editor asks of a Transformer checkpoint, in plain data: "attention for this text" and
+ * "beam decode this text". The engine process calls these; the CLI's `attention` and `decode`
+ * subcommands print their results as JSON.
+ *
+ * Attention maps use one axis order everywhere: [layers, heads, queries, keys], row-major in a
+ * Float32Array, with a label per query and per key. Decoder queries are labelled by the token fed
+ * at that position (<bos>, y1, ..., yn); `predicted` gives the token each position predicts.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { RpcError } from '../../../protocol/rpc';
+import { beamSearch } from '../../decoding/beamSearch';
+import { greedyDecode } from '../../decoding/greedy';
+import type { BeamSearchResult, Hypothesis } from '../../decoding/searchTree';
+import { BOS, EOS, type Tokenizer } from '../../text/tokenizer';
+import type { TransformerBundle } from './checkpoint';
+import { padIds, transformerStepModel } from './stepModel';
+import type { AttentionKind, HeadRef } from './transformer';
+
+export interface AttentionMap {
+  kind: AttentionKind;
+  /** [layers, heads, queries, keys] */
+  shape: [number, number, number, number];
+  data: Float32Array;
+  queryLabels: string[];
+  keyLabels: string[];
+}
+
+export interface AttentionCapture {
+  /** Source tokens (seq2seq). */
+  source?: { text: string; ids: number[]; labels: string[] };
+  /** Decoder input: <bos> + target tokens. */
+  decoderInput: { ids: number[]; labels: string[] };
+  /** The token each decoder position predicts (argmax), and the text they spell. */
+  predicted: { ids: number[]; labels: string[]; text: string };
+  /** The target text used (given, or decoded greedily when none was given). */
+  target: string;
+  maps: AttentionMap[];
+}
+
+export interface CaptureOptions {
+  /** Heads to ablate (their outputs zeroed) during the pass. */
+  ablate?: readonly HeadRef[];
+  /** Map unknown tokens to <unk> instead of failing (default false). */
+  allowUnknown?: boolean;
+}
+
+function encodeChecked(tok: Tokenizer, text: string, what: string, maxTokens: number, allowUnknown: boolean): number[] {
+  if (text.trim() === '') throw new RpcError('invalid-input', `${what} is empty`);
+  const ids = tok.encode(text, { unknown: allowUnknown ? 'unk' : 'error', what });
+  if (ids.length === 0) throw new RpcError('invalid-input', `${what} has no tokens`);
+  if (ids.length > maxTokens) throw new RpcError('invalid-input', `${what} has ${ids.length} tokens; this model accepts at most ${maxTokens} (its maximum length)`);
+  return ids;
+}
+
+export function encodeSource(bundle: TransformerBundle, text: string, allowUnknown = false): number[] {
+  if (!bundle.sourceTokenizer) throw new RpcError('unsupported', 'a language model has no source; give the text as the target');
+  return encodeChecked(bundle.sourceTokenizer, text, 'source', bundle.model.config.maxLength, allowUnknown);
+}
+
+/** [L][B=1,H,Q,K] tensors -> one AttentionMap (downloads outside tidy). */
+function toMap(kind: AttentionKind, perLayer: tf.Tensor4D[], queryLabels: string[], keyLabels: string[]): AttentionMap {
+  const [, H, Q, K] = perLayer[0].shape;
+  const data = new Float32Array(perLayer.length * H * Q * K);
+  perLayer.forEach((w, l) => data.set(w.dataSync() as Float32Array, l * H * Q * K));
+  return { kind, shape: [perLayer.length, H, Q, K], data, queryLabels, keyLabels };
+}
+
+/**
+ * One forward pass over `source` (seq2seq) and `target`, returning every attention map. Without a
+ * target, the greedy output is used. For the LM, `source` is null and `target` is the text.
+ */
+export function captureAttention(bundle: TransformerBundle, source: string | null, target?: string, options: CaptureOptions = {}): AttentionCapture {
+  const { model, targetTokenizer: tgt } = bundle;
+  const max = model.config.maxLength;
+  const allowUnknown = options.allowUnknown ?? false;
+  let srcIds: number[] | undefined;
+  if (model.config.kind === 'seq2seq') {
+    if (source === null) throw new RpcError('invalid-input', 'an encoder-decoder model needs a source text');
+    srcIds = encodeSource(bundle, source, allowUnknown);
+  }
+  let tgtIds: number[];
+  if (target === undefined) {
+    if (!srcIds) throw new RpcError('invalid-input', 'a language model needs the text to look at');
+    const g = greedyDecode(transformerStepModel(model, [srcIds], { ablate: options.ablate }), { batch: 1 });
+    tgtIds = g.tokens[0].filter((t) => t !== EOS);
+  } else {
+    tgtIds = target === '' && srcIds ? [] : encodeChecked(tgt, target, 'target', max - 1, allowUnknown);
+  }
+  return captureIds(bundle, srcIds, tgtIds, source, options);
+}
+
+/** The forward pass behind captureAttention, on ids. */
+function captureIds(bundle: TransformerBundle, srcIds: number[] | undefined, tgtIds: number[], source: string | null, options: CaptureOptions): AttentionCapture {
+  const { model, targetTokenizer: tgt } = bundle;
+  const input = [BOS, ...tgtIds];
+  const srcT = srcIds ? padIds([srcIds]) : null;
+  const inT = padIds([input]);
+  const fwd = model.forward(srcT, inT, { ablate: options.ablate });
+  try {
+    const predictedT = tf.tidy(() => fwd.logits.argMax(-1));
+    const predictedIds = Array.from(predictedT.dataSync() as Int32Array);
+    predictedT.dispose();
+    const srcLabels = srcIds ? srcIds.map((i) => bundle.sourceTokenizer?.label(i) ?? String(i)) : [];
+    const inLabels = input.map((i) => tgt.label(i));
+    const maps: AttentionMap[] = [];
+    if (fwd.encoderSelf.length) maps.push(toMap('encoder-self', fwd.encoderSelf, srcLabels, srcLabels));
+    maps.push(toMap('decoder-self', fwd.decoderSelf, inLabels, inLabels));
+    if (fwd.cross.length) maps.push(toMap('cross', fwd.cross, inLabels, srcLabels));
+    return {
+      source: srcIds && source !== null ? { text: source, ids: srcIds, labels: srcLabels } : undefined,
+      decoderInput: { ids: input, labels: inLabels },
+      predicted: { ids: predictedIds, labels: predictedIds.map((i) => tgt.label(i)), text: tgt.decode(predictedIds) },
+      target: tgt.decode(tgtIds),
+      maps,
+    };
+  } finally {
+    tf.dispose([fwd.logits, ...fwd.encoderSelf, ...fwd.decoderSelf, ...fwd.cross, inT, ...(srcT ? [srcT] : [])]);
+  }
+}
+
+export interface BeamDecodeOptions extends CaptureOptions {
+  /** default 4 */
+  beamSize?: number;
+  /** GNMT alpha, default 0.6 */
+  alpha?: number;
+  /** default beamSize */
+  nBest?: number;
+  /** Most output tokens (default: the model's maximum). */
+  maxTokens?: number;
+  /** Text the output must start with. */
+  prefix?: string;
+  /** Attach each hypothesis's cross-attention (default true). */
+  withAttention?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface BeamDecodeResult extends BeamSearchResult {
+  hypotheses: (Hypothesis & { attention?: AttentionMap })[];
+}
+
+/** Beam search over one source (seq2seq) or from a prompt (LM: `source` is the prompt, used as a forced prefix). */
+export function beamDecode(bundle: TransformerBundle, source: string, options: BeamDecodeOptions = {}): BeamDecodeResult {
+  const { model, targetTokenizer: tgt } = bundle;
+  const allowUnknown = options.allowUnknown ?? false;
+  const isLm = model.config.kind === 'lm';
+  const srcIds = isLm ? null : encodeSource(bundle, source, allowUnknown);
+  const prefixText = isLm ? source + (options.prefix ?? '') : options.prefix;
+  const prefix = prefixText ? tgt.encode(prefixText, { unknown: allowUnknown ? 'unk' : 'error', what: 'prefix' }) : [];
+  const result = beamSearch(transformerStepModel(model, srcIds ? [srcIds] : null, { ablate: options.ablate }), {
+    beamSize: options.beamSize,
+    alpha: options.alpha,
+    nBest: options.nBest,
+    maxTokens: options.maxTokens,
+    prefix,
+    label: (t) => tgt.label(t),
+    detokenize: (t) => tgt.decode(t),
+    signal: options.signal,
+  });
+  if (options.withAttention === false || !srcIds) return result;
+  const hypotheses = result.hypotheses.map((h) => {
+    const out = h.tokens.filter((t) => t !== EOS).slice(0, model.config.maxLength - 1);
+    const cap = captureIds(bundle, srcIds, out, source, { ablate: options.ablate });
+    return { ...h, attention: cap.maps.find((m) => m.kind === 'cross') };
+  });
+  return { ...result, hypotheses };
+}

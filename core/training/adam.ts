@@ -1,0 +1,77 @@
+/**
+ * Adam with the paper's settings (beta1 0.9, beta2 0.98, eps 1e-9), a learning rate given at every
+ * step (so any schedule works) and clipping by global gradient norm. Written out (a few ops per
+ * weight) so its state is plain tensors the runs store can save and restore.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export interface AdamArgs {
+  /** default 0.9 */
+  beta1?: number;
+  /** default 0.98 */
+  beta2?: number;
+  /** default 1e-9 */
+  epsilon?: number;
+}
+
+export class Adam {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  /** Updates applied so far. */
+  step = 0;
+  private readonly m = new Map<tf.Variable, tf.Variable>();
+  private readonly v = new Map<tf.Variable, tf.Variable>();
+
+  constructor(args: AdamArgs = {}) {
+    this.beta1 = args.beta1 ?? 0.9;
+    this.beta2 = args.beta2 ?? 0.98;
+    this.epsilon = args.epsilon ?? 1e-9;
+  }
+
+  /** Applies one update with learning rate `lr`; `grads` pairs each variable with its gradient. */
+  apply(pairs: readonly { variable: tf.Variable; grad: tf.Tensor }[], lr: number): void {
+    this.step += 1;
+    const c1 = 1 - Math.pow(this.beta1, this.step);
+    const c2 = 1 - Math.pow(this.beta2, this.step);
+    tf.tidy(() => {
+      for (const { variable, grad } of pairs) {
+        let m = this.m.get(variable);
+        let v = this.v.get(variable);
+        if (!m || !v) {
+          m = tf.variable(tf.zerosLike(variable), false);
+          v = tf.variable(tf.zerosLike(variable), false);
+          this.m.set(variable, m);
+          this.v.set(variable, v);
+        }
+        const mNew = m.mul(this.beta1).add(grad.mul(1 - this.beta1));
+        const vNew = v.mul(this.beta2).add(grad.square().mul(1 - this.beta2));
+        m.assign(mNew);
+        v.assign(vNew);
+        const update = mNew.div(c1).div(vNew.div(c2).sqrt().add(this.epsilon)).mul(lr);
+        variable.assign(variable.sub(update));
+      }
+    });
+  }
+
+  dispose(): void {
+    tf.dispose([...this.m.values(), ...this.v.values()]);
+    this.m.clear();
+    this.v.clear();
+  }
+}
+
+/** Global L2 norm of the gradients (a number; NaN/Infinity when a gradient is not finite). */
+export function globalNorm(grads: readonly tf.Tensor[]): number {
+  const n = tf.tidy(() => tf.addN(grads.map((g) => g.square().sum())).sqrt());
+  const value = n.dataSync()[0];
+  n.dispose();
+  return value;
+}
+
+/** Scales gradients so their global norm is at most `maxNorm` (returns new tensors when scaled). */
+export function clipByGlobalNorm(grads: tf.Tensor[], norm: number, maxNorm: number): tf.Tensor[] {
+  if (!(maxNorm > 0) || norm <= maxNorm) return grads;
+  const scale = maxNorm / norm;
+  return grads.map((g) => g.mul(scale));
+}
