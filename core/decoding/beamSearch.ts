@@ -41,7 +41,8 @@ interface Beam {
 /** Indices of the k largest values of row `r` in a [rows, V] array, best first. */
 function topK(values: Float32Array, r: number, V: number, k: number): number[] {
   const idx: number[] = [];
-  for (let v = 0; v < V; v++) {
+  for (let v = EOS; v < V; v++) {
+    // <pad> and <bos> (ids 0 and 1) are never generated.
     const x = values[r * V + v];
     if (idx.length < k || x > values[r * V + idx[idx.length - 1]]) {
       let pos = idx.length < k ? idx.length : k - 1;
@@ -106,7 +107,7 @@ export function beamSearch<S>(model: StepModel<S>, args: BeamSearchArgs = {}): B
       const candidates: { beam: number; node: SearchNode }[] = [];
       alive.forEach((b, i) => {
         const parent = nodes[b.node];
-        for (const token of topK(values, i, V, Math.min(K, V))) {
+        for (const token of topK(values, i, V, Math.min(K, V - EOS))) {
           const lp = values[i * V + token];
           candidates.push({ beam: i, node: addNode({ parent: parent.id, depth, token, logProb: lp, cumulative: parent.cumulative + lp, status: 'pruned' }) });
         }

@@ -4,6 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BOS, EOS } from '../text/tokenizer';
+
+// The decoders rely on the special ids' order: <pad> 0, <bos> 1, <eos> 2, then real tokens.
 import type { StepModel } from './seq2seqModel';
 
 export interface GreedyArgs {
@@ -45,8 +47,9 @@ export function greedyDecode<S>(model: StepModel<S>, args: GreedyArgs): GreedyRe
       tf.dispose([ids, lp, ...(cross ?? [])]);
       const next: number[] = [];
       for (let b = 0; b < B; b++) {
-        let best = t < prefix.length ? prefix[t] : 0;
-        if (t >= prefix.length) for (let v = 1; v < V; v++) if (values[b * V + v] > values[b * V + best]) best = v;
+        let best = t < prefix.length ? prefix[t] : EOS;
+        // <pad> and <bos> are never generated.
+        if (t >= prefix.length) for (let v = EOS + 1; v < V; v++) if (values[b * V + v] > values[b * V + best]) best = v;
         next.push(best);
         if (!finished[b]) {
           tokens[b].push(best);
