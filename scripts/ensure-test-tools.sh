@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end tests need and npm does not bring: Debian's Chromium and a
 # code-server (a real VS Code that runs without a desktop). Idempotent: a second run is a no-op.
+# Usage: ensure-test-tools.sh [--no-browser]   (--no-browser: code-server only, for npm start)
 # Why code-server 4.100.3: it is VS Code 1.100.3, the newest that runs on Node 20.
 # Why the ripgrep cache: @vscode/ripgrep downloads its binary from a code host that this kind of
 # machine cannot reach; it accepts a tarball from its cache folder instead, which we make from
@@ -12,7 +13,9 @@ cs_dir="$root/.vscode-test/code-server"
 cs_bin="$cs_dir/node_modules/.bin/code-server"
 
 missing=()
-command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ "${1:-}" != "--no-browser" ]; then
+  command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
+fi
 command -v rg >/dev/null 2>&1 || missing+=(ripgrep)
 [ -f /usr/include/krb5.h ] || [ -f /usr/include/krb5/krb5.h ] || missing+=(libkrb5-dev)
 
