@@ -3,6 +3,8 @@
  * `npm run train:demos [-- name...]` retrains them into demo/checkpoints/<name>/.
  * Each model family adds its demos to this list.
  */
+import { imageDemos } from './imageDemos';
+
 export interface DemoSpec {
   /** Folder name under demo/checkpoints/. */
   name: string;
@@ -14,4 +16,4 @@ export interface DemoSpec {
   train(dir: string): Promise<void>;
 }
 
-export const demos: DemoSpec[] = [];
+export const demos: DemoSpec[] = [...imageDemos];

@@ -1,0 +1,142 @@
+/**
+ * Attention rollout (Abnar & Zuidema 2020): per layer fuse the heads into one [T, T] matrix, add the
+ * identity for the residual path, renormalise rows, and multiply the layers:
+ *   R = Â_L · Â_{L-1} · ... · Â_1,  Â_l = rownorm(fuse_h(A_l) + I).
+ * Row 0 of R says how much each input token ([CLS] = 0, patches 1..N) flows into the final [CLS].
+ *
+ * A discard ratio zeroes, per layer, that share of the fused weights with the smallest values before
+ * the identity is added, but never a weight in [CLS]'s row or column.
+ *
+ * Layout: attention [L, H, T, T] (layer, head, query, key), row-major Float32Array; results [T, T].
+ * Plain JavaScript on typed arrays: deterministic and cheap next to the model (L * T^3 multiply-adds).
+ */
+
+export const HEAD_FUSIONS = ['mean', 'max', 'min'] as const;
+export type HeadFusion = (typeof HEAD_FUSIONS)[number];
+
+export interface RolloutArgs {
+  /** How heads are combined per layer (default 'mean'). */
+  headFusion?: HeadFusion;
+  /** Share in [0, 1) of each layer's weakest fused weights set to 0 (default 0). */
+  discardRatio?: number;
+}
+
+export interface AttentionDims {
+  layers: number;
+  heads: number;
+  tokens: number;
+}
+
+function checkDims(name: string, data: Float32Array, d: AttentionDims): void {
+  const expected = d.layers * d.heads * d.tokens * d.tokens;
+  if (data.length !== expected) {
+    throw new Error(`${name} has ${data.length} values; expected layers*heads*tokens*tokens = ${d.layers}*${d.heads}*${d.tokens}*${d.tokens} = ${expected}`);
+  }
+}
+
+/** One layer's heads fused into a [T, T] matrix. */
+export function fuseHeads(attention: Float32Array, dims: AttentionDims, layer: number, fusion: HeadFusion): Float32Array {
+  const { heads, tokens } = dims;
+  const tt = tokens * tokens;
+  const out = new Float32Array(tt);
+  const base = layer * heads * tt;
+  out.set(attention.subarray(base, base + tt));
+  for (let h = 1; h < heads; h++) {
+    const off = base + h * tt;
+    if (fusion === 'mean') for (let i = 0; i < tt; i++) out[i] += attention[off + i];
+    else if (fusion === 'max') for (let i = 0; i < tt; i++) out[i] = Math.max(out[i], attention[off + i]);
+    else for (let i = 0; i < tt; i++) out[i] = Math.min(out[i], attention[off + i]);
+  }
+  if (fusion === 'mean') for (let i = 0; i < tt; i++) out[i] /= heads;
+  return out;
+}
+
+/** Zeroes the `ratio` share of smallest entries of m [T, T], outside row 0 and column 0, in place. */
+export function discardWeakest(m: Float32Array, tokens: number, ratio: number): void {
+  if (!(ratio >= 0 && ratio < 1)) throw new Error(`discardRatio must be in [0, 1) (got ${ratio})`);
+  if (ratio === 0) return;
+  const eligible: number[] = [];
+  for (let i = 1; i < tokens; i++) for (let j = 1; j < tokens; j++) eligible.push(i * tokens + j);
+  const k = Math.floor(ratio * eligible.length);
+  if (k === 0) return;
+  // Ties broken by position, so the result is deterministic.
+  eligible.sort((a, b) => m[a] - m[b] || a - b);
+  for (let n = 0; n < k; n++) m[eligible[n]] = 0;
+}
+
+/** rownorm(m + I), in place. */
+function addIdentityAndNormalise(m: Float32Array, tokens: number): void {
+  for (let i = 0; i < tokens; i++) {
+    const row = i * tokens;
+    m[row + i] += 1;
+    let sum = 0;
+    for (let j = 0; j < tokens; j++) sum += m[row + j];
+    for (let j = 0; j < tokens; j++) m[row + j] /= sum;
+  }
+}
+
+/** c = a · b for [T, T] matrices. */
+function matMulSquare(a: Float32Array, b: Float32Array, t: number): Float32Array {
+  const c = new Float32Array(t * t);
+  for (let i = 0; i < t; i++) {
+    const ci = i * t;
+    for (let k = 0; k < t; k++) {
+      const aik = a[ci + k];
+      if (aik === 0) continue;
+      const bk = k * t;
+      for (let j = 0; j < t; j++) c[ci + j] += aik * b[bk + j];
+    }
+  }
+  return c;
+}
+
+/** Rollout of already fused per-layer matrices (first layer first), each [T, T]; returns [T, T]. */
+export function rolloutLayers(layerMatrices: readonly Float32Array[], tokens: number, discardRatio = 0): Float32Array {
+  if (layerMatrices.length === 0) throw new Error('rollout needs at least one layer');
+  let joint: Float32Array | undefined;
+  for (const [l, src] of layerMatrices.entries()) {
+    if (src.length !== tokens * tokens) throw new Error(`layer ${l} matrix has ${src.length} values; expected ${tokens}*${tokens}`);
+    const m = Float32Array.from(src);
+    discardWeakest(m, tokens, discardRatio);
+    addIdentityAndNormalise(m, tokens);
+    joint = joint ? matMulSquare(m, joint, tokens) : m;
+  }
+  return joint!;
+}
+
+/** Attention rollout of one example's attention [L, H, T, T]; returns [T, T]. */
+export function attentionRollout(attention: Float32Array, dims: AttentionDims, args: RolloutArgs = {}): Float32Array {
+  checkDims('attention', attention, dims);
+  const fusion = args.headFusion ?? 'mean';
+  const layers = Array.from({ length: dims.layers }, (_, l) => fuseHeads(attention, dims, l, fusion));
+  return rolloutLayers(layers, dims.tokens, args.discardRatio ?? 0);
+}
+
+/**
+ * Gradient-weighted rollout (after Chefer et al. 2021): per layer, the mean over heads of the
+ * positive part of A * dy_c/dA, then the same rollout. `gradients` has attention's layout.
+ */
+export function gradientRollout(attention: Float32Array, gradients: Float32Array, dims: AttentionDims, args: Omit<RolloutArgs, 'headFusion'> = {}): Float32Array {
+  checkDims('attention', attention, dims);
+  checkDims('gradients', gradients, dims);
+  const { layers, heads, tokens } = dims;
+  const tt = tokens * tokens;
+  const mats: Float32Array[] = [];
+  for (let l = 0; l < layers; l++) {
+    const m = new Float32Array(tt);
+    for (let h = 0; h < heads; h++) {
+      const off = (l * heads + h) * tt;
+      for (let i = 0; i < tt; i++) {
+        const v = attention[off + i] * gradients[off + i];
+        if (v > 0) m[i] += v / heads;
+      }
+    }
+    mats.push(m);
+  }
+  return rolloutLayers(mats, tokens, args.discardRatio ?? 0);
+}
+
+/** The [CLS] row of a [T, T] matrix without [CLS] itself: a map over the N = grid^2 patches. */
+export function clsPatchMap(matrix: Float32Array, tokens: number): Float32Array {
+  return matrix.slice(1, tokens);
+}

@@ -1,0 +1,73 @@
+/**
+ * Saving and loading the engine's image models through the shared checkpoint files
+ * (model.json + weights.bin, atomic, checksummed). model.json's `format` names the model kind and
+ * its topology holds the resolved config, so loading rebuilds the same model before the weights.
+ */
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { RpcError } from '../../protocol/rpc';
+import { readCheckpoint, writeCheckpoint } from '../checkpoint/checkpointFiles';
+import { VitModel } from '../models/vit/vit';
+import { VggAttentionModel } from '../models/vggAttention/vggAttention';
+import { IMAGE_MODEL_KINDS, type ImageModel, type ImageModelKind } from './imageModel';
+
+export interface ImageModelTopology {
+  kind: ImageModelKind;
+  config: Record<string, unknown>;
+  /** Class names in logit order. */
+  classNames: string[];
+}
+
+/** Builds a fresh (untrained) model of `kind` from a config (defaults filled in). */
+export function createImageModel(kind: ImageModelKind, config: Record<string, unknown> = {}): ImageModel {
+  switch (kind) {
+    case 'vit':
+      return new VitModel(config);
+    case 'vgg-attention':
+      return new VggAttentionModel(config);
+  }
+}
+
+export async function saveImageModel(model: ImageModel, dir: string, classNames: string[], metadata: Record<string, unknown> = {}): Promise<void> {
+  const { data, specs } = await tf.io.encodeWeights(model.params.named());
+  const topology: ImageModelTopology = { kind: model.kind, config: model.config, classNames };
+  await writeCheckpoint(dir, { format: model.kind, modelTopology: topology, weightSpecs: specs, weightData: data, metadata });
+}
+
+export interface LoadedImageModel {
+  model: ImageModel;
+  classNames: string[];
+  metadata: Record<string, unknown>;
+}
+
+export async function loadImageModel(modelJsonOrDir: string): Promise<LoadedImageModel> {
+  const a = await readCheckpoint(modelJsonOrDir);
+  const file = path.resolve(modelJsonOrDir);
+  if (!(IMAGE_MODEL_KINDS as readonly string[]).includes(a.format)) {
+    throw new RpcError('invalid-checkpoint', `${file}: is a '${a.format}' checkpoint, not an image model (${IMAGE_MODEL_KINDS.join(' or ')})`);
+  }
+  const topology = a.modelTopology as Partial<ImageModelTopology> | null;
+  if (!topology || typeof topology.config !== 'object' || !Array.isArray(topology.classNames)) {
+    throw new RpcError('invalid-checkpoint', `${file}: its model topology lacks the model config or class names`);
+  }
+  let model: ImageModel;
+  try {
+    model = createImageModel(a.format as ImageModelKind, topology.config as Record<string, unknown>);
+  } catch (err) {
+    throw new RpcError('invalid-checkpoint', `${file}: its ${a.format} config is invalid: ${(err as Error).message}`);
+  }
+  const values = tf.io.decodeWeights(a.weightData, a.weightSpecs);
+  try {
+    model.params.assignAll(file, values);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  } finally {
+    tf.dispose(Object.values(values));
+  }
+  if (topology.classNames.length !== model.numClasses) {
+    model.dispose();
+    throw new RpcError('invalid-checkpoint', `${file}: names ${topology.classNames.length} classes but the model has ${model.numClasses} outputs`);
+  }
+  return { model, classNames: topology.classNames.map(String), metadata: a.metadata };
+}
