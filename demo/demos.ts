@@ -4,6 +4,7 @@
  * Each model family adds its demos to this list.
  */
 import { imageDemos } from './imageDemos';
+import { transformerDemos } from './transformerDemos';
 
 export interface DemoSpec {
   /** Folder name under demo/checkpoints/. */
@@ -16,4 +17,4 @@ export interface DemoSpec {
   train(dir: string): Promise<void>;
 }
 
-export const demos: DemoSpec[] = [...imageDemos];
+export const demos: DemoSpec[] = [...imageDemos, ...transformerDemos];

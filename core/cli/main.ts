@@ -8,10 +8,13 @@ import { RpcError } from '../../protocol/rpc';
 import { selectBackend } from '../backend/selectBackend';
 import { BackendPreference } from '../../protocol/engine';
 import type { CliCommand } from './cliCommand';
+import { attentionCommand } from './commands/attentionCommand';
+import { decodeCommand } from './commands/decodeCommand';
 import { inspectCommand } from './commands/inspect';
+import { trainCommand } from './commands/trainCommand';
 
 /** Every subcommand. Add new ones here. */
-const commands: CliCommand[] = [inspectCommand];
+const commands: CliCommand[] = [inspectCommand, trainCommand, decodeCommand, attentionCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

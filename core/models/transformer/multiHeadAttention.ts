@@ -60,12 +60,12 @@ export interface MhaOptions {
   headMask?: tf.Tensor;
 }
 
-export interface MhaResult {
+export type MhaResult = {
   /** [B, T, D] */
   output: tf.Tensor3D;
   /** [B, H, T, S], rows sum to 1 */
   weights: tf.Tensor4D;
-}
+};
 
 /** query [B, T, D] attends over `kv` (keys/values [B, H, S, dk]). */
 export function multiHeadAttention(w: MhaWeights, query: tf.Tensor, kv: KeyValue, options: MhaOptions = {}): MhaResult {

@@ -1,0 +1,155 @@
+/** `attention-debugger train`: trains a model from the command line into a run folder. */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { RpcError } from '../../../protocol/rpc';
+import { CONFIG_JSON, type RunConfig } from '../../runs/runFormat';
+import { getTask, TASK_NAMES } from '../../tasks';
+import { datasetFromPairs } from '../../tasks/task';
+import { describeProblems, readPlainText, readTsvCorpus } from '../../text/corpus';
+import type { TokenizerKind } from '../../text/tokenizer';
+import { trainTransformer, type ModelShape, type TrainProgress } from '../../training/trainTransformer';
+import type { CliCommand } from '../cliCommand';
+
+const MODELS = ['transformer'];
+
+function num(values: Record<string, unknown>, name: string): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n)) throw new RpcError('bad-request', `--${name} must be a number, got '${String(v)}'`);
+  return n;
+}
+
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+export function progressLine(p: TrainProgress): string {
+  const em = p.evalExactMatch !== undefined ? `  held-out exact ${(p.evalExactMatch * 100).toFixed(1)}%` : '';
+  return `step ${p.step}/${p.totalSteps}  loss ${p.loss.toFixed(4)}  acc ${(p.accuracy * 100).toFixed(1)}%  lr ${p.learningRate.toExponential(2)}  ${p.stepsPerSecond.toFixed(2)} steps/s  ETA ${duration(p.etaSeconds)}${em}`;
+}
+
+export const trainCommand: CliCommand = {
+  name: 'train',
+  summary: 'train a model on a built-in task, a TSV corpus or a text file; writes a run folder',
+  help: [
+    'Usage: attention-debugger train --model transformer (--task NAME | --tsv FILE | --text FILE) --out DIR [options]',
+    '',
+    `  --task NAME            built-in generated task: ${TASK_NAMES.join(', ')}`,
+    '  --tsv FILE             parallel corpus, one "source<TAB>target" per line (malformed lines are reported and skipped)',
+    '  --text FILE            plain text: trains a decoder-only language model',
+    '  --tokenizer char|word  for --tsv and --text (default char)',
+    '  --out DIR              run folder: config.json, status.json, metrics.jsonl, samples.jsonl, checkpoints/',
+    '  --resume               continue the run in --out from its newest checkpoint',
+    '  --steps N (2000)  --batch N (32)  --seed N (1)',
+    '  --layers N (2, both stacks) | --encoder-layers N --decoder-layers N',
+    '  --d-model N (64)  --heads N (4)  --d-ff N (256)  --dropout X (0.1)  --max-length N (64)',
+    '  --warmup N (400)  --lr-factor X (1)  --label-smoothing X (0.1)  --clip X (1, 0 = off)',
+    '  --checkpoint-every N (500)  --eval-every N (500)  --log-every N (10)',
+    '',
+    'Ctrl-C stops at the next step and writes a checkpoint; --resume continues it.',
+  ].join('\n'),
+  options: {
+    model: { type: 'string', default: 'transformer' },
+    task: { type: 'string' },
+    tsv: { type: 'string' },
+    text: { type: 'string' },
+    tokenizer: { type: 'string' },
+    out: { type: 'string' },
+    resume: { type: 'boolean' },
+    steps: { type: 'string' },
+    batch: { type: 'string' },
+    seed: { type: 'string' },
+    layers: { type: 'string' },
+    'encoder-layers': { type: 'string' },
+    'decoder-layers': { type: 'string' },
+    'd-model': { type: 'string' },
+    heads: { type: 'string' },
+    'd-ff': { type: 'string' },
+    dropout: { type: 'string' },
+    'max-length': { type: 'string' },
+    warmup: { type: 'string' },
+    'lr-factor': { type: 'string' },
+    'label-smoothing': { type: 'string' },
+    clip: { type: 'string' },
+    'checkpoint-every': { type: 'string' },
+    'eval-every': { type: 'string' },
+    'log-every': { type: 'string' },
+  },
+  run: async (values) => {
+    const model = String(values.model);
+    if (!MODELS.includes(model)) throw new RpcError('unsupported', `--model ${model} cannot be trained from the CLI yet; available: ${MODELS.join(', ')}`);
+    const sources = ['task', 'tsv', 'text'].filter((k) => values[k] !== undefined);
+    if (sources.length !== 1 && !values.resume) throw new RpcError('bad-request', 'train needs exactly one of --task, --tsv or --text');
+    if (!values.out) throw new RpcError('bad-request', 'train needs --out DIR (the run folder)');
+    const tokenizer = (values.tokenizer ?? 'char') as TokenizerKind;
+    if (tokenizer !== 'char' && tokenizer !== 'word') throw new RpcError('bad-request', `--tokenizer must be char or word, got '${String(tokenizer)}'`);
+    let dataset;
+    let text;
+    if (values.task) dataset = getTask(String(values.task));
+    else if (values.tsv) {
+      const file = path.resolve(String(values.tsv));
+      const corpus = await readTsvCorpus(file);
+      if (corpus.problems.length) console.error(`warning: ${describeProblems(file, corpus.problems)}`);
+      dataset = datasetFromPairs(`tsv:${path.basename(file)}`, corpus.pairs, tokenizer);
+    } else if (values.text) {
+      const file = path.resolve(String(values.text));
+      text = { name: `text:${path.basename(file)}`, text: await readPlainText(file), tokenizer };
+    }
+    let steps = num(values, 'steps');
+    if (values.resume) {
+      // Continue what the run was doing: its task (when built in) and its step target.
+      const config = JSON.parse(await fs.readFile(path.join(String(values.out), CONFIG_JSON), 'utf8').catch(() => '{}')) as Partial<RunConfig>;
+      if (!dataset && !text && config.task && TASK_NAMES.includes(config.task)) dataset = getTask(config.task);
+      steps ??= typeof config.training?.steps === 'number' ? config.training.steps : undefined;
+    }
+    if (!dataset && !text) throw new RpcError('bad-request', 'train --resume needs the same --tsv or --text as the run');
+    const layers = num(values, 'layers');
+    const shape: ModelShape = {
+      encoderLayers: num(values, 'encoder-layers') ?? layers,
+      decoderLayers: num(values, 'decoder-layers') ?? layers,
+      dModel: num(values, 'd-model'),
+      heads: num(values, 'heads'),
+      dFF: num(values, 'd-ff'),
+      dropout: num(values, 'dropout'),
+      maxLength: num(values, 'max-length'),
+    };
+    const ac = new AbortController();
+    const onSigint = () => {
+      console.error('\nstopping at the next step (Ctrl-C again to kill)...');
+      ac.abort();
+      process.off('SIGINT', onSigint);
+    };
+    process.on('SIGINT', onSigint);
+    const tty = process.stderr.isTTY;
+    try {
+      const r = await trainTransformer({
+        dataset,
+        text,
+        model: shape,
+        steps,
+        batchSize: num(values, 'batch'),
+        seed: num(values, 'seed'),
+        warmup: num(values, 'warmup'),
+        learningRateFactor: num(values, 'lr-factor'),
+        labelSmoothing: num(values, 'label-smoothing'),
+        clipNorm: num(values, 'clip'),
+        checkpointEvery: num(values, 'checkpoint-every'),
+        evalEvery: num(values, 'eval-every'),
+        logEvery: num(values, 'log-every'),
+        outDir: String(values.out),
+        resume: values.resume === true,
+        signal: ac.signal,
+        onProgress: (p) => process.stderr.write(tty ? `\r${progressLine(p)}\x1b[K` : `${progressLine(p)}\n`),
+      });
+      if (tty) process.stderr.write('\n');
+      console.log(JSON.stringify({ status: r.status, step: r.step, finalLoss: r.finalLoss, heldOutExactMatch: r.evalExactMatch, wallSeconds: r.wallSeconds, checkpoint: r.lastCheckpoint, message: r.message }, null, 2));
+      r.bundle.model.dispose();
+      return r.status === 'failed' ? 1 : 0;
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+  },
+};
