@@ -2,5 +2,6 @@
 import type { BenchCase } from '../benchCase';
 import { engineProcessCases } from './engineProcess';
 import { matmulCases } from './matmul';
+import { transformerCases } from './transformer';
 
-export const allCases: BenchCase[] = [...engineProcessCases, ...matmulCases];
+export const allCases: BenchCase[] = [...engineProcessCases, ...matmulCases, ...transformerCases];
