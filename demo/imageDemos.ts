@@ -6,14 +6,10 @@ import { generateScenes, SCENE_SETS } from '../core/data/scenes/scenes';
 import { sceneAccuracy } from '../core/image/imageAccuracy';
 import { createImageModel, saveImageModel } from '../core/image/imageCheckpoint';
 import type { ImageModelKind } from '../core/image/imageModel';
-import { SCENE_CLASS_NAMES, trainImageModel, type ImageTrainArgs } from '../core/image/imageTraining';
+import { SCENE_CLASS_NAMES, trainImageModel } from '../core/image/imageTraining';
+import { IMAGE_TRAINING_DEFAULTS } from '../core/image/trainImageRun';
 import type { DemoSpec } from './demos';
 
-/** The default training of each image model (also the CLI's defaults for `--task scenes`). */
-export const IMAGE_DEMO_TRAINING: Record<ImageModelKind, ImageTrainArgs> = {
-  vit: { steps: 2000, batchSize: 32, learningRate: 1.5e-3 },
-  'vgg-attention': { steps: 1500, batchSize: 32, learningRate: 2e-3 },
-};
 
 const HELD_OUT = 500;
 const LOG_EVERY = 50;
@@ -26,7 +22,7 @@ function imageDemo(name: string, kind: ImageModelKind, description: string): Dem
     maxBytes: 5_000_000,
     train: async (dir) => {
       const model = createImageModel(kind);
-      const args = IMAGE_DEMO_TRAINING[kind];
+      const args = IMAGE_TRAINING_DEFAULTS[kind];
       const heldOut = generateScenes(SCENE_SETS.heldOut, 0, HELD_OUT, { size: model.imageSize });
       const t0 = Date.now();
       let sum = 0;

@@ -1,7 +1,8 @@
 /** Every benchmark case, in the order they run. Add a file's cases here. */
 import type { BenchCase } from '../benchCase';
 import { engineProcessCases } from './engineProcess';
+import { imageCases } from './image';
 import { matmulCases } from './matmul';
 import { transformerCases } from './transformer';
 
-export const allCases: BenchCase[] = [...engineProcessCases, ...matmulCases, ...transformerCases];
+export const allCases: BenchCase[] = [...engineProcessCases, ...matmulCases, ...imageCases, ...transformerCases];

@@ -1,0 +1,121 @@
+/**
+ * Image attention engine benchmarks (wasm backend): training steps/s of both models with their
+ * default configs (batch 32, 64x64 scenes); an image file to prediction plus every map, warm, with
+ * the demo checkpoints; attention rollout for ViT-Base's size (12 layers x 12 heads x 197 tokens).
+ */
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { defaultLoaders } from '../../core/backend/selectBackend';
+import { generateScenes, stackScenes } from '../../core/data/scenes/scenes';
+import { attentionRollout, gradientRollout } from '../../core/explain/attentionRollout';
+import { createImageModel } from '../../core/image/imageCheckpoint';
+import { ImageExplainer } from '../../core/image/imageExplainer';
+import type { ImageModel, ImageModelKind } from '../../core/image/imageModel';
+import { imageTrainStep } from '../../core/image/imageTraining';
+import type { BenchCase } from '../benchCase';
+
+const ROOT = path.join(__dirname, '..', '..');
+const DEMOS: Record<ImageModelKind, string> = { vit: 'vit-scenes', 'vgg-attention': 'vgg-attention-scenes' };
+const SAMPLE_IMAGE = path.join(ROOT, 'demo', 'workspace', 'images', 'scene-01-circle.png');
+
+async function useWasm(): Promise<void> {
+  const name = await defaultLoaders.wasm();
+  if (!(await tf.setBackend(name))) throw new Error('wasm did not initialise');
+}
+
+interface TrainState {
+  model: ImageModel;
+  optimizer: tf.Optimizer;
+  x: tf.Tensor4D;
+  y: tf.Tensor1D;
+}
+
+function trainCase(kind: ImageModelKind): BenchCase {
+  const B = 32;
+  return {
+    name: `image: ${kind} train step (default config, batch ${B}, 64x64)`,
+    runs: 5,
+    warmup: 2,
+    work: { unit: 'steps', amount: 1 },
+    setup: async () => {
+      await useWasm();
+      const model = createImageModel(kind);
+      const { x, labels, size } = stackScenes(generateScenes(1, 0, B));
+      return { model, optimizer: tf.train.adam(1e-3), x: tf.tensor4d(x, [B, size, size, 3]), y: tf.tensor1d(labels, 'int32') } satisfies TrainState;
+    },
+    run: (s) => {
+      const { model, optimizer, x, y } = s as TrainState;
+      imageTrainStep(model, optimizer, x, y);
+    },
+    teardown: (s) => {
+      const { model, optimizer, x, y } = s as TrainState;
+      tf.dispose([x, y]);
+      optimizer.dispose();
+      model.dispose();
+    },
+  };
+}
+
+function explainCase(kind: ImageModelKind): BenchCase {
+  return {
+    name: `image: ${kind} image file -> prediction + maps (demo checkpoint, warm)`,
+    runs: 10,
+    warmup: 2,
+    setup: async () => {
+      await useWasm();
+      return ImageExplainer.load(path.join(ROOT, 'demo', 'checkpoints', DEMOS[kind]));
+    },
+    run: async (s) => {
+      const e = await (s as ImageExplainer).explainFile(SAMPLE_IMAGE);
+      return { predicted: e.top[0].name, maps: e.maps.length };
+    },
+    teardown: (s) => (s as ImageExplainer).dispose(),
+  };
+}
+
+/** Random attention [L, H, T, T] with rows that sum to 1. */
+function randomAttention(layers: number, heads: number, tokens: number, seed: number): Float32Array {
+  let state = seed;
+  const rand = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const a = new Float32Array(layers * heads * tokens * tokens);
+  for (let r = 0; r < layers * heads * tokens; r++) {
+    let sum = 0;
+    for (let j = 0; j < tokens; j++) sum += a[r * tokens + j] = Math.exp(3 * rand());
+    for (let j = 0; j < tokens; j++) a[r * tokens + j] /= sum;
+  }
+  return a;
+}
+
+const DIMS = { layers: 12, heads: 12, tokens: 197 };
+
+export const imageCases: BenchCase[] = [
+  trainCase('vit'),
+  trainCase('vgg-attention'),
+  explainCase('vit'),
+  explainCase('vgg-attention'),
+  {
+    name: 'image: attention rollout 12 layers x 12 heads x 197 tokens (mean fusion)',
+    runs: 5,
+    setup: () => randomAttention(DIMS.layers, DIMS.heads, DIMS.tokens, 1),
+    run: (a) => {
+      attentionRollout(a as Float32Array, DIMS, { headFusion: 'mean' });
+    },
+  },
+  {
+    name: 'image: attention rollout 12 layers x 12 heads x 197 tokens (max fusion, discard 0.9)',
+    runs: 5,
+    setup: () => randomAttention(DIMS.layers, DIMS.heads, DIMS.tokens, 2),
+    run: (a) => {
+      attentionRollout(a as Float32Array, DIMS, { headFusion: 'max', discardRatio: 0.9 });
+    },
+  },
+  {
+    name: 'image: gradient-weighted rollout 12 layers x 12 heads x 197 tokens',
+    runs: 5,
+    setup: () => ({ a: randomAttention(DIMS.layers, DIMS.heads, DIMS.tokens, 3), g: randomAttention(DIMS.layers, DIMS.heads, DIMS.tokens, 4).map((v) => v - 1 / 197) }),
+    run: (s) => {
+      const { a, g } = s as { a: Float32Array; g: Float32Array };
+      gradientRollout(a, g, DIMS);
+    },
+  },
+];
