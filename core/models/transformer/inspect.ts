@@ -17,10 +17,12 @@ import type { TransformerBundle } from './checkpoint';
 import { padIds, transformerStepModel } from './stepModel';
 import type { AttentionKind, HeadRef } from './transformer';
 
+/** `{ shape, dtype, data }` is a protocol TensorPayload as is (binary across processes). */
 export interface AttentionMap {
   kind: AttentionKind;
   /** [layers, heads, queries, keys] */
   shape: [number, number, number, number];
+  dtype: 'float32';
   data: Float32Array;
   queryLabels: string[];
   keyLabels: string[];
@@ -63,7 +65,7 @@ function toMap(kind: AttentionKind, perLayer: tf.Tensor4D[], queryLabels: string
   const [, H, Q, K] = perLayer[0].shape;
   const data = new Float32Array(perLayer.length * H * Q * K);
   perLayer.forEach((w, l) => data.set(w.dataSync() as Float32Array, l * H * Q * K));
-  return { kind, shape: [perLayer.length, H, Q, K], data, queryLabels, keyLabels };
+  return { kind, shape: [perLayer.length, H, Q, K], dtype: 'float32', data, queryLabels, keyLabels };
 }
 
 /**
