@@ -54,6 +54,45 @@ export class Adam {
     });
   }
 
+  /** The moments as named weights (`m/<name>`, `v/<name>`) for a checkpoint; `names` names each variable. */
+  exportState(names: ReadonlyMap<tf.Variable, string>): { step: number; specs: tf.io.WeightsManifestEntry[]; data: ArrayBuffer } {
+    const specs: tf.io.WeightsManifestEntry[] = [];
+    const parts: Float32Array[] = [];
+    for (const [variable, name] of names) {
+      const m = this.m.get(variable);
+      const v = this.v.get(variable);
+      if (!m || !v) continue;
+      specs.push({ name: `m/${name}`, shape: m.shape, dtype: 'float32' }, { name: `v/${name}`, shape: v.shape, dtype: 'float32' });
+      parts.push(m.dataSync() as Float32Array, v.dataSync() as Float32Array);
+    }
+    const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    let offset = 0;
+    for (const p of parts) {
+      out.set(p, offset);
+      offset += p.length;
+    }
+    return { step: this.step, specs, data: out.buffer };
+  }
+
+  /** Restores moments written by exportState; unknown names or wrong shapes throw. */
+  importState(step: number, specs: readonly tf.io.WeightsManifestEntry[], data: ArrayBuffer, byName: ReadonlyMap<string, tf.Variable>): void {
+    let offset = 0;
+    for (const spec of specs) {
+      const size = tf.util.sizeFromShape(spec.shape);
+      const values = new Float32Array(data, offset, size).slice();
+      offset += size * 4;
+      const [which, ...rest] = spec.name.split('/');
+      const variable = byName.get(rest.join('/'));
+      if (!variable || (which !== 'm' && which !== 'v') || variable.shape.join() !== spec.shape.join()) {
+        throw new Error(`optimizer state '${spec.name}' [${spec.shape}] does not match the model`);
+      }
+      const map = which === 'm' ? this.m : this.v;
+      map.get(variable)?.dispose();
+      map.set(variable, tf.variable(tf.tensor(values, spec.shape, 'float32'), false));
+    }
+    this.step = step;
+  }
+
   dispose(): void {
     tf.dispose([...this.m.values(), ...this.v.values()]);
     this.m.clear();

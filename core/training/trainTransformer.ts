@@ -11,7 +11,8 @@ import { loadTransformer, saveTransformer, type TransformerBundle } from '../mod
 import type { TransformerArgs } from '../models/transformer/config';
 import { padIds } from '../models/transformer/stepModel';
 import { Transformer } from '../models/transformer/transformer';
-import { MODEL_JSON } from '../checkpoint/checkpointFiles';
+import * as path from 'node:path';
+import { MODEL_JSON, readCheckpoint, writeCheckpoint } from '../checkpoint/checkpointFiles';
 import type { MetricsRecord, SampleRecord } from '../runs/runFormat';
 import { RunWriter } from '../runs/runWriter';
 import { Rng } from '../tasks/rng';
@@ -162,6 +163,9 @@ function lmData(text: { name: string; text: string; tokenizer?: TokenizerKind },
   };
 }
 
+/** Sub-folder of a run checkpoint holding the Adam moments (absent from demo checkpoints). */
+export const OPTIMIZER_DIR = 'optimizer';
+
 const nextTick = () => new Promise<void>((r) => setImmediate(r));
 
 export async function trainTransformer(args: TrainTransformerArgs): Promise<TrainResult> {
@@ -216,12 +220,19 @@ export async function trainTransformer(args: TrainTransformerArgs): Promise<Trai
   const model = bundle.model;
   const optimizer = new Adam();
   const variables = model.params.variables();
+  if (lastCheckpoint) {
+    const saved = await readCheckpoint(path.join(lastCheckpoint, OPTIMIZER_DIR)).catch(() => undefined);
+    if (saved) optimizer.importState((saved.modelTopology as { step: number }).step, saved.weightSpecs, saved.weightData, model.params.byName());
+  }
   const lrAt = (s: number) => warmupLearningRate(s, { dModel: model.config.dModel, warmup: args.warmup, factor: args.learningRateFactor });
 
   const saveCheckpoint = async (s: number, extra: Record<string, unknown>) => {
     if (!writer) return;
     const dir = writer.checkpointDir(s);
     bundle.metadata = { task: data.name, step: s, ...extra };
+    // Optimizer moments beside the model, so a resumed run continues Adam where it stopped.
+    const opt = optimizer.exportState(model.params.nameMap());
+    await writeCheckpoint(path.join(dir, OPTIMIZER_DIR), { format: 'adam-state', modelTopology: { step: opt.step }, weightSpecs: opt.specs, weightData: opt.data, metadata: {} });
     await saveTransformer(dir, bundle);
     await writer.checkpointWritten(s);
     lastCheckpoint = dir;

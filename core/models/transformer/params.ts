@@ -47,6 +47,15 @@ export class ParamStore {
     return v;
   }
 
+  /** Each variable's name in this store. */
+  nameMap(): Map<tf.Variable, string> {
+    return new Map([...this.vars].map(([name, v]) => [v, name]));
+  }
+
+  byName(): Map<string, tf.Variable> {
+    return new Map(this.vars);
+  }
+
   names(): string[] {
     return [...this.vars.keys()];
   }

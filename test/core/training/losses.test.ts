@@ -93,6 +93,26 @@ describe('training: loss, optimiser, schedule', () => {
     w.dispose();
   });
 
+  it('Adam state exported and imported continues exactly as the original', () => {
+    const w1 = tf.variable(tf.tensor1d([1, 2]));
+    const w2 = tf.variable(tf.tensor1d([1, 2]));
+    const a = new Adam();
+    const g = tf.tensor1d([0.3, -0.7]);
+    a.apply([{ variable: w1, grad: g }], 0.1);
+    w2.assign(w1);
+    const state = a.exportState(new Map([[w1, 'w']]));
+    assert.equal(state.step, 1);
+    const b = new Adam();
+    b.importState(state.step, state.specs, state.data, new Map([['w', w2]]));
+    a.apply([{ variable: w1, grad: g }], 0.1);
+    b.apply([{ variable: w2, grad: g }], 0.1);
+    assert.deepEqual(Array.from(w1.dataSync()), Array.from(w2.dataSync()));
+    assert.throws(() => new Adam().importState(1, state.specs, state.data, new Map([['other', w2]])), /does not match/);
+    tf.dispose([w1, w2, g]);
+    a.dispose();
+    b.dispose();
+  });
+
   it('clipping scales gradients to the global norm and leaves small ones alone', () => {
     const g = [tf.tensor1d([3, 0]), tf.tensor1d([0, 4])];
     const n = globalNorm(g);

@@ -88,6 +88,7 @@ describe('training: trainTransformer', function () {
     const r1 = await trainTransformer({ ...tiny, steps: 40, outDir: dir, checkpointEvery: 100, onProgress: (p) => p.step === 20 && ac.abort(), signal: ac.signal });
     assert.equal(r1.status, 'stopped');
     assert.equal(r1.step, 20);
+    assert.ok(readFileSync(path.join(dir, 'checkpoints', 'step-00000020', 'optimizer', 'model.json'), 'utf8').includes('adam-state'), 'Adam moments saved for resume');
     assert.equal(status(dir).status, 'stopped');
     r1.bundle.model.dispose();
     // A crash left a half-written line and metrics beyond the checkpoint.
