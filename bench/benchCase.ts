@@ -11,12 +11,14 @@ export interface BenchCase {
   warmup?: number;
   /** Set-up outside the timing; its result is passed to `run`. */
   setup?: () => Promise<unknown> | unknown;
-  /** One timed repetition. Return extra figures (e.g. GFLOP/s inputs) to report beside the time. */
+  /** One timed repetition. Return extra figures to report beside the time. */
   run: (state: unknown) => Promise<BenchExtra | void> | BenchExtra | void;
   /** The value reported instead of elapsed ms when the case measures something else (e.g. time to
    * first frame inside a browser); return milliseconds. */
   measure?: (state: unknown) => Promise<number>;
   teardown?: (state: unknown) => Promise<void> | void;
+  /** The backend the case ran on, when not the in-process tfjs backend (e.g. the engine process's). */
+  backend?: (state: unknown) => string;
   /** Work per run, for a rate: e.g. { unit: 'GFLOP', amount: 2 * n ** 3 / 1e9 }. */
   work?: { unit: string; amount: number };
 }

@@ -41,7 +41,7 @@ async function runCase(c: BenchCase): Promise<BenchResult> {
       iqr: round(s.iqr),
       runs: times.length,
       rate: c.work ? { unit: `${c.work.unit}/s`, median: round(c.work.amount / (m / 1000)) } : undefined,
-      backend: currentBackend(),
+      backend: c.backend?.(state) ?? currentBackend(),
       machine,
       extra,
     };

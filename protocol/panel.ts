@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { CheckpointSummary, EngineInfo, MatmulCheck } from './engine';
+import { TensorPayload } from './tensor';
 import { RpcErrorData, type EventSchemas, type RequestSchemas, type Side } from './rpc';
 
 /** The engine process as the host sees it; shown in the status bar and the engine panel. */
@@ -22,6 +23,8 @@ export const hostPanelSide = {
     'engine.info': { params: z.object({}), result: EngineInfo },
     'engine.matmulCheck': { params: z.object({ size: z.number().int().min(16).max(2048) }), result: MatmulCheck },
     'engine.restart': { params: z.object({}), result: z.object({}) },
+    /** A tensor made by the engine and passed through the host: measures the whole path's cost. */
+    'engine.tensorProbe': { params: z.object({ megabytes: z.union([z.literal(1), z.literal(64)]) }), result: TensorPayload },
   },
   events: {
     /** The webview has loaded and listens; the host posts nothing before this. */

@@ -11,6 +11,11 @@ function supervisor(): EngineSupervisor {
 
 const MB = 1024 * 1024;
 
+function engineBackend(engine: unknown): string {
+  const status = (engine as EngineSupervisor).currentStatus;
+  return status.kind === 'running' ? `${status.info.backend} (engine)` : 'engine not running';
+}
+
 export const engineProcessCases: BenchCase[] = [
   {
     name: 'engine start-up (fork to first answer, auto backend)',
@@ -25,6 +30,7 @@ export const engineProcessCases: BenchCase[] = [
       return ms;
     },
     run: () => undefined,
+    backend: () => 'auto (engine)',
   },
   ...[1, 64].map(
     (mb): BenchCase => ({
@@ -41,6 +47,7 @@ export const engineProcessCases: BenchCase[] = [
         if (t.data.length !== (mb * MB) / 4) throw new Error('tensor arrived short');
       },
       teardown: (engine) => (engine as EngineSupervisor).dispose(),
+      backend: engineBackend,
     }),
   ),
 ];

@@ -4,5 +4,6 @@ import { engineProcessCases } from './engineProcess';
 import { imageCases } from './image';
 import { matmulCases } from './matmul';
 import { transformerCases } from './transformer';
+import { vscodeBrowserCases } from './vscodeBrowser';
 
-export const allCases: BenchCase[] = [...engineProcessCases, ...matmulCases, ...imageCases, ...transformerCases];
+export const allCases: BenchCase[] = [...engineProcessCases, ...matmulCases, ...imageCases, ...transformerCases, ...vscodeBrowserCases];

@@ -57,6 +57,7 @@ export class EnginePanel {
     this.rpc = new RpcEndpoint(webviewTransport(panel.webview), hostPanelSide, enginePanelSide, (m) => output.warn(`engine panel: ${m}`));
     this.rpc.handle('engine.info', () => engine.request('engine.info', {}));
     this.rpc.handle('engine.matmulCheck', ({ size }) => engine.request('diagnostics.matmul', { size, repeats: 5 }));
+    this.rpc.handle('engine.tensorProbe', ({ megabytes }) => engine.request('diagnostics.tensor', { elements: (megabytes * 1024 * 1024) / 4 }));
     this.rpc.handle('engine.restart', () => {
       engine.restart();
       return {};

@@ -50,6 +50,12 @@ describe('engine in VS Code', function () {
     await expect(view.getByTestId('matmul-result')).toHaveText(/512×512 matmul on wasm: [\d.]+ ms median, [\d.]+ GFLOP\/s/, ENGINE_ANSWER_MS);
   });
 
+  it('moves a tensor from the engine into the panel as binary, intact', async () => {
+    const view = activeWebview(vs.page);
+    await view.getByTestId('transport-1').click();
+    await expect(view.getByTestId('transport-result')).toHaveText(/1 MB tensor engine → panel: [\d.]+ ms/, ENGINE_ANSWER_MS);
+  });
+
   it('restarts the engine after it is killed from outside, and says so', async () => {
     const view = activeWebview(vs.page);
     const facts = view.getByTestId('engine-facts');

@@ -16,7 +16,8 @@ const CheckpointView = z.union([
   z.object({ ok: z.literal(true), summary: CheckpointSummary }),
   z.object({ ok: z.literal(false), path: z.string(), error: RpcErrorData }),
 ]);
-const State = z.object({ matmul: MatmulCheck.optional(), checkpoint: CheckpointView.optional() });
+const TransportCheck = z.object({ megabytes: z.number(), ms: z.number(), at: z.number() });
+const State = z.object({ matmul: MatmulCheck.optional(), transport: TransportCheck.optional(), checkpoint: CheckpointView.optional() });
 const state = panelState(State, {});
 
 const rpc = new RpcEndpoint(hostTransport(), enginePanelSide, hostPanelSide);
@@ -98,8 +99,34 @@ async function runMatmul(): Promise<void> {
   }
 }
 
+/** Times a tensor from the engine, through the host, into this page, and checks it arrived whole. */
+async function runTransport(megabytes: 1 | 64): Promise<void> {
+  busy = true;
+  lastError = undefined;
+  render();
+  try {
+    const t0 = performance.now();
+    const tensor = await rpc.request('engine.tensorProbe', { megabytes });
+    const ms = performance.now() - t0;
+    if (tensor.data.length * 4 !== megabytes * 1024 * 1024 || tensor.data[1025] !== 1) throw new Error('the tensor arrived damaged');
+    state.update({ transport: { megabytes, ms, at: Date.now() } });
+  } catch (err) {
+    lastError = RpcError.from(err).message;
+  } finally {
+    busy = false;
+    render();
+  }
+}
+
+function button(label: string, testId: string, appearance: 'primary' | 'secondary', onClick: () => void): HTMLElement {
+  const b = el('vscode-button', { 'data-testid': testId, appearance }, label);
+  b.addEventListener('click', onClick);
+  if (busy || status.kind !== 'running') b.setAttribute('disabled', '');
+  return b;
+}
+
 function render(): void {
-  const { matmul, checkpoint } = state.get();
+  const { matmul, transport, checkpoint } = state.get();
   const header = el('h1', {}, 'Attention engine', el('vscode-tag', { 'data-testid': 'engine-status' }, statusLine(status)));
   const body: (Node | string)[] = [header];
   if (status.kind === 'running') {
@@ -107,12 +134,12 @@ function render(): void {
   } else if (status.kind === 'starting' || status.kind === 'restarting') {
     body.push(el('vscode-progress-ring', {}));
   }
-  const check = el('vscode-button', { 'data-testid': 'matmul-check', appearance: 'primary' }, 'Run matmul check');
-  check.addEventListener('click', () => void runMatmul());
-  if (busy || status.kind !== 'running') check.setAttribute('disabled', '');
+  const check = button('Run matmul check', 'matmul-check', 'primary', () => void runMatmul());
+  const send1 = button('Send 1 MB tensor', 'transport-1', 'secondary', () => void runTransport(1));
+  const send64 = button('Send 64 MB tensor', 'transport-64', 'secondary', () => void runTransport(64));
   const restart = el('vscode-button', { appearance: 'secondary' }, 'Restart engine');
   restart.addEventListener('click', () => void rpc.request('engine.restart', {}));
-  body.push(el('h2', {}, 'Speed'), el('div', { class: 'row' }, check, restart));
+  body.push(el('h2', {}, 'Speed'), el('div', { class: 'row' }, check, send1, send64, restart));
   if (matmul) {
     body.push(
       el(
@@ -121,6 +148,11 @@ function render(): void {
         `${matmul.size}×${matmul.size} matmul on ${matmul.backend}: ${matmul.medianMs.toFixed(1)} ms median, ${matmul.gflops.toFixed(2)} GFLOP/s`,
       ),
     );
+  }
+  if (transport) {
+    const rate = transport.megabytes / (transport.ms / 1000);
+    // data-at tells a watcher (the benchmark) that a new measurement replaced the old one.
+    body.push(el('p', { 'data-testid': 'transport-result', 'data-at': String(transport.at) }, `${transport.megabytes} MB tensor engine → panel: ${transport.ms.toFixed(1)} ms (${rate.toFixed(0)} MB/s)`));
   }
   if (lastError) body.push(el('p', { class: 'error', role: 'alert' }, lastError));
   if (checkpoint) body.push(checkpointSection(checkpoint));

@@ -13,6 +13,11 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
 }
 
+/** Resolves once the extension has activated (its status bar item is up). */
+export async function waitForExtension(page: Page): Promise<void> {
+  await page.locator('.statusbar-item', { hasText: 'Attention:' }).first().waitFor({ timeout: 60_000 });
+}
+
 export function statusBarItem(page: Page, text: string | RegExp): Locator {
   return page.locator('.statusbar-item', { hasText: text });
 }
