@@ -48,7 +48,8 @@ const builds = [
   },
   {
     ...nodeCommon,
-    entryPoints: [...filesUnder('test', '.test.ts'), ...filesUnder('test', '.e2e.ts'), 'bench/runBenchmarks.ts', 'demo/trainDemos.ts'],
+    entryPoints: [...filesUnder('test', '.test.ts'), ...filesUnder('test', '.e2e.ts'), 'bench/runBenchmarks.ts', 'demo/trainDemos.ts',
+      'test/electron/runElectronTests.ts', 'test/electron/suite/index.ts', 'test/electron/suite/extension.electron.ts'],
     outdir: 'dist',
     outbase: '.',
     external: ['vscode'],

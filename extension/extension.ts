@@ -3,7 +3,7 @@
  * answers into panels. The engine itself is a child process (core/), started on first use.
  */
 import * as vscode from 'vscode';
-import { BackendPreference } from '../protocol/engine';
+import { BackendPreference, type EngineInfo } from '../protocol/engine';
 import { registerInspectCheckpoint } from './commands/inspectCheckpoint';
 import { notifyEngineLifecycle, RESTART_ENGINE_COMMAND } from './engine/engineNotifications';
 import { EngineSupervisor } from './engine/engineSupervisor';
@@ -20,7 +20,12 @@ function backendSetting(output: vscode.LogOutputChannel): BackendPreference {
   return 'auto';
 }
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What activate() returns to other extensions and to the desktop test suite (test/electron). */
+export interface AttentionDebuggerApi {
+  engineInfo(): Promise<EngineInfo>;
+}
+
+export function activate(context: vscode.ExtensionContext): AttentionDebuggerApi {
   const { extensionUri, subscriptions } = context;
   const output = vscode.window.createOutputChannel('Attention Debugger', { log: true });
   const engine = new EngineSupervisor({
@@ -45,8 +50,5 @@ export function activate(context: vscode.ExtensionContext): void {
       }
     }),
   );
-}
-
-export function deactivate(): void {
-  // Everything is in context.subscriptions.
+  return { engineInfo: () => engine.request('engine.info', {}) };
 }
