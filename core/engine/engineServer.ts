@@ -1,14 +1,17 @@
 /**
- * The engine's request handlers, bound to one RPC endpoint. Kept apart from the process entry
- * (main.ts) so tests can run a whole engine over an in-memory transport.
+ * The engine: chooses the backend, then serves requests on one RPC endpoint. The process entry
+ * (main.ts) only supplies the IPC transport and the backend argument.
  */
 import * as tf from '@tensorflow/tfjs';
 import { engineSide, hostSide, type BackendPreference, type EngineInfo } from '../../protocol/engine';
 import { RpcEndpoint, type Transport } from '../../protocol/rpc';
-import { selectBackend, type BackendLoader } from '../backend/selectBackend';
-import { summarizeCheckpoint } from '../checkpoint/layersModelCheckpoint';
-import type { BackendName } from '../../protocol/engine';
-import { rampTensor, timeMatmul } from './diagnostics';
+import { selectBackend } from '../backend/selectBackend';
+import { registerCheckpointHandlers } from './handlers/checkpointHandlers';
+import { registerDiagnosticsHandlers } from './handlers/diagnosticsHandlers';
+import type { HandlerContext } from './handlers/handlerContext';
+
+/** Every group of request handlers; each feature adds its own module in handlers/. */
+const HANDLER_GROUPS: ((context: HandlerContext) => void)[] = [registerDiagnosticsHandlers, registerCheckpointHandlers];
 
 export type EngineEndpoint = RpcEndpoint<
   typeof engineSide.requests,
@@ -21,7 +24,6 @@ export interface EngineServerOptions {
   backend: BackendPreference;
   /** Milliseconds since the process started, for the start-up figure. */
   uptimeMs: () => number;
-  loaders?: Record<BackendName, BackendLoader>;
 }
 
 export function startEngineServer(transport: Transport, options: EngineServerOptions): { rpc: EngineEndpoint; ready: Promise<EngineInfo> } {
@@ -29,7 +31,7 @@ export function startEngineServer(transport: Transport, options: EngineServerOpt
     rpc.notify('log', { level: 'warn', message }),
   );
 
-  const ready = selectBackend(options.backend, options.loaders).then((choice) => {
+  const ready = selectBackend(options.backend).then((choice) => {
     const startupMs = options.uptimeMs();
     const info = (): EngineInfo => ({
       backend: choice.backend,
@@ -46,18 +48,8 @@ export function startEngineServer(transport: Transport, options: EngineServerOpt
     return info;
   });
   // Requests that arrive while the backend loads wait for it; a failed start fails them with its reason.
-  const backendReady = async () => (await ready)();
-
-  rpc.handle('engine.info', () => backendReady());
-  rpc.handle('diagnostics.matmul', async ({ size, repeats }) => {
-    const { backend } = await backendReady();
-    return { backend, size, ...timeMatmul(size, repeats) };
-  });
-  rpc.handle('diagnostics.tensor', ({ elements }) => rampTensor(elements));
-  rpc.handle('checkpoint.inspect', async ({ path }) => {
-    await backendReady();
-    return summarizeCheckpoint(path);
-  });
+  const context: HandlerContext = { rpc, backendReady: async () => (await ready)() };
+  for (const register of HANDLER_GROUPS) register(context);
 
   return { rpc, ready: ready.then((info) => info()) };
 }
