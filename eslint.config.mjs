@@ -3,12 +3,13 @@
 // - webview/ never imports tfjs (the engine computes; panels render);
 // - no committed .only in tests.
 import eslint from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const noVscode = { name: 'vscode', message: 'core/ and webview/ must not depend on VS Code; go through protocol/.' };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.vscode-test/**', 'bench/results/**', 'demo/**/*.js'] },
+  { ignores: ['dist/**', 'node_modules/**', '.vscode-test/**', 'bench/results/**', 'tmp/**'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -39,7 +40,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'error' },
   },
   {
-    files: ['**/*.mjs', 'scripts/**/*.js'],
-    languageOptions: { globals: { console: 'readonly', process: 'readonly' } },
+    files: ['**/*.mjs', '**/*.js'],
+    languageOptions: { globals: globals.node },
   },
 );
