@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { EventSchemas, RequestSchemas, Side } from './rpc';
 import { TensorPayload } from './tensor';
+import { trainingRequests } from './training';
 
 /** Backends in the order the engine tries them when the setting is `auto`. */
 export const BACKEND_ORDER = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -73,6 +74,7 @@ export const engineSide = {
       result: TensorPayload,
     },
     'checkpoint.inspect': { params: z.object({ path: z.string().min(1) }), result: CheckpointSummary },
+    ...trainingRequests,
   },
   events: {},
 } satisfies Side<RequestSchemas, EventSchemas>;

@@ -9,9 +9,10 @@ import { selectBackend } from '../backend/selectBackend';
 import { registerCheckpointHandlers } from './handlers/checkpointHandlers';
 import { registerDiagnosticsHandlers } from './handlers/diagnosticsHandlers';
 import type { HandlerContext } from './handlers/handlerContext';
+import { registerTrainingHandlers } from './handlers/trainingHandlers';
 
 /** Every group of request handlers; each feature adds its own module in handlers/. */
-const HANDLER_GROUPS: ((context: HandlerContext) => void)[] = [registerDiagnosticsHandlers, registerCheckpointHandlers];
+const HANDLER_GROUPS: ((context: HandlerContext) => void)[] = [registerDiagnosticsHandlers, registerCheckpointHandlers, registerTrainingHandlers];
 
 export type EngineEndpoint = RpcEndpoint<
   typeof engineSide.requests,

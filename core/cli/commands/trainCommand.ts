@@ -1,13 +1,11 @@
 /** `attention-debugger train`: trains a model from the command line into a run folder. */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { RpcError } from '../../../protocol/rpc';
-import { CONFIG_JSON, type RunConfig } from '../../runs/runFormat';
+import type { TrainData } from '../../../protocol/training';
+import { trainRun } from '../../runs/trainRun';
 import { getTask, TASK_NAMES } from '../../tasks';
-import { datasetFromPairs } from '../../tasks/task';
-import { describeProblems, readPlainText, readTsvCorpus } from '../../text/corpus';
 import type { TokenizerKind } from '../../text/tokenizer';
-import { trainTransformer, type ModelShape, type TrainProgress } from '../../training/trainTransformer';
+import type { TrainProgress } from '../../training/trainTransformer';
 import type { CliCommand } from '../cliCommand';
 
 const MODELS = ['transformer'];
@@ -86,36 +84,15 @@ export const trainCommand: CliCommand = {
     if (!values.out) throw new RpcError('bad-request', 'train needs --out DIR (the run folder)');
     const tokenizer = (values.tokenizer ?? 'char') as TokenizerKind;
     if (tokenizer !== 'char' && tokenizer !== 'word') throw new RpcError('bad-request', `--tokenizer must be char or word, got '${String(tokenizer)}'`);
-    let dataset;
-    let text;
-    if (values.task) dataset = getTask(String(values.task));
-    else if (values.tsv) {
-      const file = path.resolve(String(values.tsv));
-      const corpus = await readTsvCorpus(file);
-      if (corpus.problems.length) console.error(`warning: ${describeProblems(file, corpus.problems)}`);
-      dataset = datasetFromPairs(`tsv:${path.basename(file)}`, corpus.pairs, tokenizer);
-    } else if (values.text) {
-      const file = path.resolve(String(values.text));
-      text = { name: `text:${path.basename(file)}`, text: await readPlainText(file), tokenizer };
-    }
-    let steps = num(values, 'steps');
-    if (values.resume) {
-      // Continue what the run was doing: its task (when built in) and its step target.
-      const config = JSON.parse(await fs.readFile(path.join(String(values.out), CONFIG_JSON), 'utf8').catch(() => '{}')) as Partial<RunConfig>;
-      if (!dataset && !text && config.task && TASK_NAMES.includes(config.task)) dataset = getTask(config.task);
-      steps ??= typeof config.training?.steps === 'number' ? config.training.steps : undefined;
-    }
-    if (!dataset && !text) throw new RpcError('bad-request', 'train --resume needs the same --tsv or --text as the run');
-    const layers = num(values, 'layers');
-    const shape: ModelShape = {
-      encoderLayers: num(values, 'encoder-layers') ?? layers,
-      decoderLayers: num(values, 'decoder-layers') ?? layers,
-      dModel: num(values, 'd-model'),
-      heads: num(values, 'heads'),
-      dFF: num(values, 'd-ff'),
-      dropout: num(values, 'dropout'),
-      maxLength: num(values, 'max-length'),
-    };
+    // The data source; a resumed run may leave it out (trainRun finds it in the run folder).
+    const data: TrainData | undefined = values.task
+      ? { kind: 'task', name: String(values.task) }
+      : values.tsv
+        ? { kind: 'tsv', path: path.resolve(String(values.tsv)), tokenizer }
+        : values.text
+          ? { kind: 'text', path: path.resolve(String(values.text)), tokenizer }
+          : undefined;
+    if (data?.kind === 'task') getTask(data.name); // an unknown task fails here, before a folder is made
     const ac = new AbortController();
     const onSigint = () => {
       console.error('\nstopping at the next step (Ctrl-C again to kill)...');
@@ -125,28 +102,37 @@ export const trainCommand: CliCommand = {
     process.on('SIGINT', onSigint);
     const tty = process.stderr.isTTY;
     try {
-      const r = await trainTransformer({
-        dataset,
-        text,
-        model: shape,
-        steps,
-        batchSize: num(values, 'batch'),
-        seed: num(values, 'seed'),
-        warmup: num(values, 'warmup'),
-        learningRateFactor: num(values, 'lr-factor'),
-        labelSmoothing: num(values, 'label-smoothing'),
-        clipNorm: num(values, 'clip'),
-        checkpointEvery: num(values, 'checkpoint-every'),
-        evalEvery: num(values, 'eval-every'),
-        logEvery: num(values, 'log-every'),
-        outDir: String(values.out),
+      const r = await trainRun({
+        runDir: String(values.out),
         resume: values.resume === true,
+        model: 'transformer',
+        data,
+        options: {
+          steps: num(values, 'steps'),
+          batchSize: num(values, 'batch'),
+          seed: num(values, 'seed'),
+          layers: num(values, 'layers'),
+          encoderLayers: num(values, 'encoder-layers'),
+          decoderLayers: num(values, 'decoder-layers'),
+          dModel: num(values, 'd-model'),
+          heads: num(values, 'heads'),
+          dFF: num(values, 'd-ff'),
+          dropout: num(values, 'dropout'),
+          maxLength: num(values, 'max-length'),
+          warmup: num(values, 'warmup'),
+          learningRateFactor: num(values, 'lr-factor'),
+          labelSmoothing: num(values, 'label-smoothing'),
+          clipNorm: num(values, 'clip'),
+          checkpointEvery: num(values, 'checkpoint-every'),
+          evalEvery: num(values, 'eval-every'),
+          logEvery: num(values, 'log-every'),
+        },
         signal: ac.signal,
-        onProgress: (p) => process.stderr.write(tty ? `\r${progressLine(p)}\x1b[K` : `${progressLine(p)}\n`),
+        onWarning: (message) => console.error(`warning: ${message}`),
+        onProgress: (p) => process.stderr.write(tty ? `\r${progressLine({ ...p, evalExactMatch: p.heldOut })}\x1b[K` : `${progressLine({ ...p, evalExactMatch: p.heldOut })}\n`),
       });
       if (tty) process.stderr.write('\n');
-      console.log(JSON.stringify({ status: r.status, step: r.step, finalLoss: r.finalLoss, heldOutExactMatch: r.evalExactMatch, wallSeconds: r.wallSeconds, checkpoint: r.lastCheckpoint, message: r.message }, null, 2));
-      r.bundle.model.dispose();
+      console.log(JSON.stringify({ status: r.status, step: r.step, finalLoss: r.finalLoss, heldOutExactMatch: r.details.heldOutExactMatch, wallSeconds: r.wallSeconds, checkpoint: r.lastCheckpoint, message: r.message }, null, 2));
       return r.status === 'failed' ? 1 : 0;
     } finally {
       process.off('SIGINT', onSigint);
