@@ -33,8 +33,8 @@ export interface AttentionCapture {
   source?: { text: string; ids: number[]; labels: string[] };
   /** Decoder input: <bos> + target tokens. */
   decoderInput: { ids: number[]; labels: string[] };
-  /** The token each decoder position predicts (argmax), and the text they spell. */
-  predicted: { ids: number[]; labels: string[]; text: string };
+  /** The token each decoder position predicts (argmax), its probability, and the text they spell. */
+  predicted: { ids: number[]; labels: string[]; probs: number[]; text: string };
   /** The target text used (given, or decoded greedily when none was given). */
   target: string;
   maps: AttentionMap[];
@@ -100,9 +100,13 @@ function captureIds(bundle: TransformerBundle, srcIds: number[] | undefined, tgt
   const inT = padIds([input]);
   const fwd = model.forward(srcT, inT, { ablate: options.ablate });
   try {
-    const predictedT = tf.tidy(() => fwd.logits.argMax(-1));
+    const [predictedT, probsT] = tf.tidy(() => {
+      const p = tf.softmax(fwd.logits); // [1, T, V]
+      return [p.argMax(-1), p.max(-1)];
+    });
     const predictedIds = Array.from(predictedT.dataSync() as Int32Array);
-    predictedT.dispose();
+    const predictedProbs = Array.from(probsT.dataSync());
+    tf.dispose([predictedT, probsT]);
     const srcLabels = srcIds ? srcIds.map((i) => bundle.sourceTokenizer?.label(i) ?? String(i)) : [];
     const inLabels = input.map((i) => tgt.label(i));
     const maps: AttentionMap[] = [];
@@ -112,7 +116,7 @@ function captureIds(bundle: TransformerBundle, srcIds: number[] | undefined, tgt
     return {
       source: srcIds && source !== null ? { text: source, ids: srcIds, labels: srcLabels } : undefined,
       decoderInput: { ids: input, labels: inLabels },
-      predicted: { ids: predictedIds, labels: predictedIds.map((i) => tgt.label(i)), text: tgt.decode(predictedIds) },
+      predicted: { ids: predictedIds, labels: predictedIds.map((i) => tgt.label(i)), probs: predictedProbs, text: tgt.decode(predictedIds) },
       target: tgt.decode(tgtIds),
       maps,
     };
