@@ -105,7 +105,7 @@ function captureIds(bundle: TransformerBundle, srcIds: number[] | undefined, tgt
       return [p.argMax(-1), p.max(-1)];
     });
     const predictedIds = Array.from(predictedT.dataSync() as Int32Array);
-    const predictedProbs = Array.from(probsT.dataSync());
+    const predictedProbs = Array.from(probsT.dataSync() as Float32Array);
     tf.dispose([predictedT, probsT]);
     const srcLabels = srcIds ? srcIds.map((i) => bundle.sourceTokenizer?.label(i) ?? String(i)) : [];
     const inLabels = input.map((i) => tgt.label(i));
