@@ -6,13 +6,19 @@ import * as tf from '@tensorflow/tfjs';
 import { engineSide, hostSide, type BackendPreference, type EngineInfo } from '../../protocol/engine';
 import { RpcEndpoint, type Transport } from '../../protocol/rpc';
 import { selectBackend } from '../backend/selectBackend';
+import { registerAttentionHandlers } from './handlers/attentionHandlers';
 import { registerCheckpointHandlers } from './handlers/checkpointHandlers';
 import { registerDiagnosticsHandlers } from './handlers/diagnosticsHandlers';
 import type { HandlerContext } from './handlers/handlerContext';
 import { registerTrainingHandlers } from './handlers/trainingHandlers';
 
 /** Every group of request handlers; each feature adds its own module in handlers/. */
-const HANDLER_GROUPS: ((context: HandlerContext) => void)[] = [registerDiagnosticsHandlers, registerCheckpointHandlers, registerTrainingHandlers];
+const HANDLER_GROUPS: ((context: HandlerContext) => void)[] = [
+  registerDiagnosticsHandlers,
+  registerCheckpointHandlers,
+  registerTrainingHandlers,
+  registerAttentionHandlers,
+];
 
 export type EngineEndpoint = RpcEndpoint<
   typeof engineSide.requests,

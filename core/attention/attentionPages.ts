@@ -1,0 +1,64 @@
+/**
+ * Pages of a captured attention map, computed where the numbers are (the engine) so only what a
+ * panel draws crosses to the webview. Maps are [layers, heads, queries, keys], row-major.
+ */
+import type { HeadSelector } from '../../protocol/attention';
+import type { TensorPayload } from '../../protocol/tensor';
+
+export interface StoredMap {
+  shape: [number, number, number, number];
+  data: Float32Array;
+  keyLabels: string[];
+}
+
+/** [heads, queries, keys] of one layer (a copy: the page outlives the capture cache). */
+export function layerPage(map: StoredMap, layer: number): TensorPayload {
+  const [L, H, Q, K] = map.shape;
+  if (layer >= L) throw new RangeError(`layer ${layer} does not exist; this map has ${L} layers`);
+  const size = H * Q * K;
+  return { shape: [H, Q, K], dtype: 'float32', data: map.data.slice(layer * size, (layer + 1) * size) };
+}
+
+/** Every layer and head block-averaged to at most size x size: [layers, heads, q', k'].
+ * Averaging keeps rows summing to (about) 1, so thumbnails share the full maps' colour scale. */
+export function thumbnails(map: StoredMap, size: number): TensorPayload {
+  const [L, H, Q, K] = map.shape;
+  const tq = Math.min(Q, size);
+  const tk = Math.min(K, size);
+  const out = new Float32Array(L * H * tq * tk);
+  const counts = new Float32Array(tq * tk);
+  for (let q = 0; q < Q; q++) for (let k = 0; k < K; k++) counts[Math.floor((q * tq) / Q) * tk + Math.floor((k * tk) / K)]++;
+  for (let lh = 0; lh < L * H; lh++) {
+    const src = lh * Q * K;
+    const dst = lh * tq * tk;
+    for (let q = 0; q < Q; q++) {
+      const row = dst + Math.floor((q * tq) / Q) * tk;
+      for (let k = 0; k < K; k++) out[row + Math.floor((k * tk) / K)] += map.data[src + q * K + k];
+    }
+    for (let i = 0; i < tq * tk; i++) out[dst + i] /= counts[i] || 1;
+  }
+  return { shape: [L, H, tq, tk], dtype: 'float32', data: out };
+}
+
+/** The row of one query in one layer: one head's, or the mean or max over heads. */
+export function attentionRow(map: StoredMap, layer: number, head: HeadSelector, query: number): Float32Array {
+  const [L, H, Q, K] = map.shape;
+  if (layer >= L) throw new RangeError(`layer ${layer} does not exist; this map has ${L} layers`);
+  if (query >= Q) throw new RangeError(`query ${query} does not exist; this map has ${Q} queries`);
+  if (typeof head === 'number' && head >= H) throw new RangeError(`head ${head} does not exist; this map has ${H} heads`);
+  const rowAt = (h: number) => ((layer * H + h) * Q + query) * K;
+  if (typeof head === 'number') return map.data.slice(rowAt(head), rowAt(head) + K);
+  const row = new Float32Array(K).fill(head === 'max' ? -Infinity : 0);
+  for (let h = 0; h < H; h++) {
+    const at = rowAt(h);
+    for (let k = 0; k < K; k++) row[k] = head === 'max' ? Math.max(row[k], map.data[at + k]) : row[k] + map.data[at + k] / H;
+  }
+  return row;
+}
+
+export function topKeys(map: StoredMap, layer: number, head: HeadSelector, query: number, k: number): { key: number; label: string; weight: number }[] {
+  const row = attentionRow(map, layer, head, query);
+  return Array.from(row, (weight, key) => ({ key, label: map.keyLabels[key], weight }))
+    .sort((a, b) => b.weight - a.weight || a.key - b.key)
+    .slice(0, k);
+}

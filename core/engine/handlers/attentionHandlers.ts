@@ -1,0 +1,34 @@
+import { layerPage, thumbnails, topKeys } from '../../attention/attentionPages';
+import { ModelCache } from '../../attention/modelCache';
+import { CaptureStore, captureText } from '../../attention/textAttention';
+import { RpcError } from '../../../protocol/rpc';
+import type { HandlerContext } from './handlerContext';
+
+/** Page requests name layers and queries; out-of-range ones are the caller's mistake, not a crash. */
+function badIndex<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof RangeError) throw new RpcError('invalid-input', err.message);
+    throw err;
+  }
+}
+
+export function registerAttentionHandlers({ rpc, backendReady }: HandlerContext): void {
+  const models = new ModelCache();
+  const captures = new CaptureStore();
+
+  rpc.handle('model.describe', async ({ spec }) => {
+    await backendReady();
+    return (await models.get(spec)).description;
+  });
+  rpc.handle('attention.capture', async ({ spec, text, ablate }) => {
+    await backendReady();
+    return captureText(captures, await models.get(spec), text, ablate);
+  });
+  rpc.handle('attention.layer', ({ captureId, kind, layer }) => badIndex(() => layerPage(captures.map(captureId, kind), layer)));
+  rpc.handle('attention.thumbnails', ({ captureId, kind, size }) => thumbnails(captures.map(captureId, kind), size));
+  rpc.handle('attention.topKeys', ({ captureId, kind, layer, head, query, k }) =>
+    badIndex(() => topKeys(captures.map(captureId, kind), layer, head, query, k)),
+  );
+}

@@ -1,0 +1,101 @@
+/**
+ * Attention for text, between the host and the engine. One axis order everywhere:
+ * [layers, heads, queries, keys]. A capture's numbers stay in the engine and are fetched in pages
+ * (one layer, or pooled thumbnails), because a 512-token, 12-layer, 12-head capture is ~150 MB per
+ * attention kind and the host-to-webview hop carries ~25 MB/s.
+ */
+import { z } from 'zod';
+import type { RequestSchemas } from './rpc';
+import { TensorPayload } from './tensor';
+
+export const AttentionKind = z.enum(['encoder-self', 'decoder-self', 'cross']);
+export type AttentionKind = z.infer<typeof AttentionKind>;
+
+const Index = z.number().int().nonnegative();
+
+export const HeadRef = z.object({ kind: AttentionKind, layer: Index.max(255), head: Index.max(255) });
+export type HeadRef = z.infer<typeof HeadRef>;
+
+/** A model.json path, a checkpoint or run folder, or `demo:<name>`. */
+export const ModelSpec = z.string().min(1).max(4096);
+
+export const ModelDescription = z.object({
+  spec: ModelSpec,
+  /** Short name for the status bar: the demo or folder name. */
+  label: z.string(),
+  family: z.literal('transformer'),
+  /** 'seq2seq': the text is the source; 'lm': the text is the sequence itself. */
+  kind: z.enum(['seq2seq', 'lm']),
+  encoderLayers: Index,
+  decoderLayers: Index,
+  heads: Index,
+  dModel: Index,
+  maxLength: Index,
+  tokenizer: z.enum(['char', 'word']),
+  attentionKinds: z.array(AttentionKind),
+  /** What the checkpoint says about itself (task, step, accuracy...). */
+  metadata: z.record(z.string(), z.unknown()),
+});
+export type ModelDescription = z.infer<typeof ModelDescription>;
+
+/** [start, end) UTF-16 offsets of a token in the text it came from (editor offsets). */
+export const TokenSpan = z.tuple([Index, Index]);
+export type TokenSpan = z.infer<typeof TokenSpan>;
+
+export const MapInfo = z.object({
+  kind: AttentionKind,
+  shape: z.tuple([Index, Index, Index, Index]),
+  queryLabels: z.array(z.string()),
+  keyLabels: z.array(z.string()),
+});
+export type MapInfo = z.infer<typeof MapInfo>;
+
+export const CaptureResult = z.object({
+  /** Names this capture in later page requests; the engine keeps the last few. */
+  captureId: Index,
+  model: ModelDescription,
+  /** The text tokens as read: for seq2seq the source, for the LM the sequence. */
+  text: z.object({
+    text: z.string(),
+    labels: z.array(z.string()),
+    spans: z.array(TokenSpan),
+    /** Indices of tokens the model does not know (read as <unk>). */
+    unknown: z.array(Index),
+    /** Set when the text was longer than the model's maximum length and was cut. */
+    truncated: z.object({ keptTokens: Index, totalTokens: Index }).optional(),
+  }),
+  /** Decoder positions: the token fed (<bos>, y1...) and the token predicted with its probability. */
+  decoder: z.object({ inputLabels: z.array(z.string()), predictedLabels: z.array(z.string()), probs: z.array(z.number()) }),
+  /** The output text (seq2seq: greedy decode; LM: the text's own continuation per position). */
+  output: z.string(),
+  /** Text token i is query `offset + i` of `kind` (seq2seq: encoder-self, 0; LM: decoder-self, 1 after <bos>). */
+  textQueries: z.object({ kind: AttentionKind, offset: Index }),
+  maps: z.array(MapInfo),
+  ablated: z.array(HeadRef),
+});
+export type CaptureResult = z.infer<typeof CaptureResult>;
+
+export const HeadSelector = z.union([Index.max(255), z.literal('mean'), z.literal('max')]);
+export type HeadSelector = z.infer<typeof HeadSelector>;
+
+const CaptureRef = z.object({ captureId: Index, kind: AttentionKind });
+/** Texts longer than this are refused before tokenizing (an editor line, not a book). */
+export const MAX_TEXT_CHARS = 20_000;
+
+export const attentionRequests = {
+  'model.describe': { params: z.object({ spec: ModelSpec }), result: ModelDescription },
+  /** One forward pass with every head captured. `ablate` zeroes those heads' outputs. */
+  'attention.capture': {
+    params: z.object({ spec: ModelSpec, text: z.string().max(MAX_TEXT_CHARS), ablate: z.array(HeadRef).max(4096).default([]) }),
+    result: CaptureResult,
+  },
+  /** One layer of one kind: [heads, queries, keys]. */
+  'attention.layer': { params: CaptureRef.extend({ layer: Index }), result: TensorPayload },
+  /** Every layer and head, block-averaged to at most size x size: [layers, heads, q', k']. */
+  'attention.thumbnails': { params: CaptureRef.extend({ size: z.number().int().min(4).max(128) }), result: TensorPayload },
+  /** The keys one query attends to most, for hovers: weights of one layer and head (or mean/max over heads). */
+  'attention.topKeys': {
+    params: CaptureRef.extend({ layer: Index, head: HeadSelector, query: Index, k: z.number().int().min(1).max(50) }),
+    result: z.array(z.object({ key: Index, label: z.string(), weight: z.number() })),
+  },
+} satisfies RequestSchemas;

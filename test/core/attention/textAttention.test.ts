@@ -1,0 +1,101 @@
+/** "Attention for this text": truncation, unknown tokens, labels, ablation and model caching. */
+import * as assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { layerPage } from '../../../core/attention/attentionPages';
+import { ModelCache } from '../../../core/attention/modelCache';
+import { CaptureStore, captureText } from '../../../core/attention/textAttention';
+import { saveTransformer } from '../../../core/models/transformer/checkpoint';
+import { Transformer } from '../../../core/models/transformer/transformer';
+import { Tokenizer } from '../../../core/text/tokenizer';
+import { RpcError } from '../../../protocol/rpc';
+import { useWasm } from '../transformer/wasmBackend';
+
+async function savedModel(kind: 'seq2seq' | 'lm'): Promise<string> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `text-attn-${kind}-`));
+  const tok = Tokenizer.fit('char', ['abcdefgh']);
+  const model = new Transformer({ kind, sourceVocabSize: tok.size, targetVocabSize: tok.size, dModel: 16, heads: 2, dFF: 32, encoderLayers: 2, decoderLayers: 2, maxLength: 8 }, 3);
+  await saveTransformer(dir, { model, sourceTokenizer: kind === 'seq2seq' ? tok : undefined, targetTokenizer: tok, metadata: { task: 'test' } });
+  model.dispose();
+  return dir;
+}
+
+describe('text attention (engine side)', () => {
+  let seq2seqDir: string;
+  let lmDir: string;
+  const models = new ModelCache();
+  before(async () => {
+    await useWasm();
+    seq2seqDir = await savedModel('seq2seq');
+    lmDir = await savedModel('lm');
+  });
+  after(() => models.dispose());
+
+  it('describes a seq2seq capture: text tokens with spans, every map, encoder-self as the text axis', async () => {
+    const store = new CaptureStore();
+    const r = captureText(store, await models.get(seq2seqDir), 'abc', []);
+    assert.deepEqual(r.text.labels, ['a', 'b', 'c']);
+    assert.deepEqual(r.text.spans, [[0, 1], [1, 2], [2, 3]]);
+    assert.deepEqual(r.textQueries, { kind: 'encoder-self', offset: 0 });
+    assert.deepEqual(r.maps.map((m) => m.kind), ['encoder-self', 'decoder-self', 'cross']);
+    assert.equal(r.decoder.probs.length, r.decoder.predictedLabels.length);
+    const page = layerPage(store.map(r.captureId, 'encoder-self'), 1);
+    assert.deepEqual(page.shape, [2, 3, 3]);
+  });
+
+  it('the LM reads the text on the decoder, after <bos>', async () => {
+    const r = captureText(new CaptureStore(), await models.get(lmDir), 'cab', []);
+    assert.deepEqual(r.textQueries, { kind: 'decoder-self', offset: 1 });
+    assert.deepEqual(r.maps[0].queryLabels, ['<bos>', 'c', 'a', 'b']);
+  });
+
+  it('truncates text past the maximum length and says so', async () => {
+    const r = captureText(new CaptureStore(), await models.get(seq2seqDir), 'abcdefghabcd', []);
+    assert.deepEqual(r.text.truncated, { keptTokens: 8, totalTokens: 12 });
+    assert.equal(r.text.text, 'abcdefgh');
+    const lm = captureText(new CaptureStore(), await models.get(lmDir), 'abcdefghabcd', []);
+    assert.deepEqual(lm.text.truncated, { keptTokens: 7, totalTokens: 12 }, '<bos> takes one LM position');
+  });
+
+  it('shows unknown characters as written and lists them, instead of failing', async () => {
+    const r = captureText(new CaptureStore(), await models.get(seq2seqDir), 'aZb', []);
+    assert.deepEqual(r.text.unknown, [1]);
+    assert.deepEqual(r.maps[0].keyLabels, ['a', 'Z', 'b']);
+  });
+
+  it('rejects empty text and impossible ablations with clear messages', async () => {
+    const m = await models.get(seq2seqDir);
+    assert.throws(() => captureText(new CaptureStore(), m, '   ', []), (e: RpcError) => e.code === 'invalid-input' && /empty/.test(e.message));
+    assert.throws(
+      () => captureText(new CaptureStore(), m, 'abc', [{ kind: 'cross', layer: 5, head: 0 }]),
+      (e: RpcError) => /cannot ablate cross layer 5 head 0: the model has 2 layers of 2 heads/.test(e.message),
+    );
+  });
+
+  it('ablating a head zeroes nothing in the weights it reports but changes what follows it', async () => {
+    const m = await models.get(seq2seqDir);
+    const store = new CaptureStore();
+    const base = captureText(store, m, 'abcd', []);
+    const ablated = captureText(store, m, 'abcd', [{ kind: 'encoder-self', layer: 0, head: 0 }, { kind: 'encoder-self', layer: 0, head: 1 }]);
+    const l0 = (id: number) => layerPage(store.map(id, 'encoder-self'), 0).data;
+    const l1 = (id: number) => layerPage(store.map(id, 'encoder-self'), 1).data;
+    assert.deepEqual(Array.from(l0(ablated.captureId)), Array.from(l0(base.captureId)), 'layer 0 weights are computed before the ablation');
+    assert.notDeepEqual(Array.from(l1(ablated.captureId)), Array.from(l1(base.captureId)), 'layer 1 sees the ablated output');
+    assert.deepEqual(ablated.ablated.length, 2);
+  });
+
+  it('expires old captures with a message that says what to do', () => {
+    const store = new CaptureStore();
+    assert.throws(() => store.map(99, 'cross'), (e: RpcError) => e.code === 'not-found' && /show attention again/.test(e.message));
+  });
+
+  it('keeps tensors from growing over repeated captures (models cached, captures in plain arrays)', async () => {
+    const m = await models.get(seq2seqDir);
+    captureText(new CaptureStore(), m, 'abcd', []);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 20; i++) captureText(new CaptureStore(), await models.get(seq2seqDir), 'abcd', []);
+    assert.equal(tf.memory().numTensors, before);
+  });
+});
