@@ -7,7 +7,9 @@ import { BackendPreference, type EngineInfo } from '../protocol/engine';
 import { registerInspectCheckpoint } from './commands/inspectCheckpoint';
 import { notifyEngineLifecycle, RESTART_ENGINE_COMMAND } from './engine/engineNotifications';
 import { EngineSupervisor } from './engine/engineSupervisor';
+import { ActiveModel } from './model/activeModel';
 import { EnginePanel } from './panels/enginePanel';
+import { registerRuns } from './runs/registerRuns';
 import { createEngineStatusBar, SHOW_ENGINE_COMMAND } from './status/engineStatusBar';
 
 const BACKEND_SETTING = 'attentionDebugger.engine.backend';
@@ -33,6 +35,7 @@ export function activate(context: vscode.ExtensionContext): AttentionDebuggerApi
     backend: () => backendSetting(output),
   });
   const offLog = engine.onLog((level, message) => output[level](message));
+  const activeModel = new ActiveModel(context.workspaceState);
 
   subscriptions.push(
     output,
@@ -41,6 +44,8 @@ export function activate(context: vscode.ExtensionContext): AttentionDebuggerApi
     notifyEngineLifecycle(engine),
     EnginePanel.registerSerializer(extensionUri, engine, output),
     registerInspectCheckpoint(extensionUri, engine, output),
+    activeModel,
+    registerRuns(context, engine, output, activeModel),
     vscode.commands.registerCommand(SHOW_ENGINE_COMMAND, () => EnginePanel.createOrShow(extensionUri, engine, output)),
     vscode.commands.registerCommand(RESTART_ENGINE_COMMAND, () => engine.restart()),
     vscode.workspace.onDidChangeConfiguration((e) => {
