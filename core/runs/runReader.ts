@@ -9,7 +9,9 @@
  *                 A run whose status says 'running' but whose process is gone died (killed, crashed):
  *                 it is shown as failed, with that as its error.
  *   data.json     where the examples came from ({ kind: 'task', name } | { kind: 'tsv'|'text', path,
- *                 tokenizer }), so the run can be resumed or duplicated.
+ *                 tokenizer }) and the options the run was started with (`options`: steps, logging
+ *                 and checkpoint intervals, ...), so a resume continues it as it was and a duplicate
+ *                 repeats it.
  */
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -43,6 +45,8 @@ export interface RunDataFile {
   name?: string;
   path?: string;
   tokenizer?: 'char' | 'word';
+  /** The train options the run was started with (protocol/training.ts TrainOptions). */
+  options?: Record<string, unknown>;
 }
 
 export interface RunCheckpointInfo {

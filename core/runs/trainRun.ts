@@ -11,7 +11,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RpcError } from '../../protocol/rpc';
-import type { TrainData, TrainOptions, TrainableModel } from '../../protocol/training';
+import { TrainOptions, type TrainData, type TrainableModel } from '../../protocol/training';
 import { writeFileAtomic } from '../checkpoint/atomicWrite';
 import { IMAGE_MODEL_KINDS, type ImageModelKind } from '../image/imageModel';
 import { trainImageRun } from '../image/trainImageRun';
@@ -119,7 +119,7 @@ function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
 /** Trains (or resumes) one run; resolves when it finished, stopped (signal) or failed (NaN, bad data). */
 export async function trainRun(args: TrainRunArgs): Promise<TrainRunResult> {
   const runDir = path.resolve(args.runDir);
-  const o = args.options ?? {};
+  let o: TrainOptions = args.options ?? {};
   const warn = args.onWarning ?? (() => undefined);
   let model = args.model;
   let data = args.data;
@@ -128,6 +128,10 @@ export async function trainRun(args: TrainRunArgs): Promise<TrainRunResult> {
     const config = await readConfig(runDir);
     model ??= config.model as TrainableModel;
     data = await resumeData(runDir, config, data);
+    // Logging, checkpoint and evaluation intervals as the run was started, unless given again.
+    const saved = TrainOptions.safeParse((await readDataFile(runDir))?.options ?? {});
+    if (saved.success) o = { ...saved.data, ...defined(o) };
+    steps = o.steps;
     steps ??= typeof config.training?.steps === 'number' ? config.training.steps : undefined;
   } else {
     if (!model) throw new RpcError('bad-request', 'train: name the model to train');
@@ -144,7 +148,7 @@ export async function trainRun(args: TrainRunArgs): Promise<TrainRunResult> {
   await fs.mkdir(runDir, { recursive: true });
   const proc = path.join(runDir, PROCESS_JSON);
   await writeFileAtomic(proc, JSON.stringify({ pid: process.pid, hostname: os.hostname(), startedAt: new Date().toISOString() }, null, 2));
-  if (data && !args.resume) await writeFileAtomic(path.join(runDir, DATA_JSON), JSON.stringify(dataFile(data), null, 2));
+  if (data && !args.resume) await writeFileAtomic(path.join(runDir, DATA_JSON), JSON.stringify({ ...dataFile(data), options: o }, null, 2));
   try {
     if (isImage) {
       const kind = model as ImageModelKind;

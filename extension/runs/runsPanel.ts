@@ -5,26 +5,14 @@
  */
 import * as vscode from 'vscode';
 import { MetricsFollower } from '../../core/runs/runReader';
-import type { MetricsRecord } from '../../core/runs/runFormat';
 import { RpcEndpoint } from '../../protocol/rpc';
-import { hostRunsPanelSide, runsPanelSide, type ChartRecord, type PanelRun } from '../../protocol/runsPanel';
+import { hostRunsPanelSide, runsPanelSide, type PanelRun } from '../../protocol/runsPanel';
 import { renderWebviewHtml, webviewOptions } from '../panels/webviewHtml';
 import { webviewTransport } from '../panels/webviewTransport';
+import { chartRecord } from './runsPanelData';
 import type { RunsStore } from './runsStore';
 
 type Endpoint = RpcEndpoint<typeof hostRunsPanelSide.requests, typeof hostRunsPanelSide.events, typeof runsPanelSide.requests, typeof runsPanelSide.events>;
-
-export function chartRecord(r: MetricsRecord): ChartRecord {
-  const out: ChartRecord = { step: r.step, loss: r.loss };
-  if (typeof r.accuracy === 'number') out.accuracy = r.accuracy;
-  if (typeof r.learningRate === 'number') out.learningRate = r.learningRate;
-  if (Array.isArray(r.attention)) {
-    out.attention = r.attention
-      .filter((a) => typeof a?.entropy === 'number' && typeof a?.firstShare === 'number')
-      .map((a) => ({ kind: String(a.kind), layer: a.layer, head: a.head, entropy: a.entropy, firstShare: a.firstShare }));
-  }
-  return out;
-}
 
 export class RunsPanel {
   static readonly viewType = 'attentionDebugger.runsCharts';

@@ -89,7 +89,7 @@ export function ticks(r: Range, count = 5, log = false): number[] {
   if (!(span > 0)) return [r.min];
   const raw = span / Math.max(1, count);
   const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw * (1 - 1e-9)) ?? 10 * mag;
   const out: number[] = [];
   for (let v = Math.ceil(r.min / step) * step; v <= r.max + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
   return out;
