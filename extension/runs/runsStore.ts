@@ -10,6 +10,7 @@ import { listRuns, type RunSummary } from '../../core/runs/runReader';
 export const RUNS_FOLDER_SETTING = 'attentionDebugger.runs.folder';
 const DEFAULT_RUNS_FOLDER = '.attention-runs';
 const DEBOUNCE_MS = 300;
+const MIN_INTERVAL_MS = 1000;
 const POLL_MS = 3000;
 
 /** The runs folder: the setting, relative to the first workspace folder unless absolute. */
@@ -34,6 +35,7 @@ export class RunsStore implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private refreshing: Promise<void> = Promise.resolve();
   private folder: string | undefined;
+  private lastRefresh = 0;
 
   constructor() {
     this.watch();
@@ -60,6 +62,8 @@ export class RunsStore implements vscode.Disposable {
   /** Re-reads the folder now; resolves when the list is current. */
   refresh(): Promise<void> {
     clearTimeout(this.timer);
+    this.timer = undefined;
+    this.lastRefresh = Date.now();
     this.refreshing = this.refreshing.then(async () => {
       const folder = this.folder;
       this.runs = folder ? await listRuns(folder) : [];
@@ -71,10 +75,11 @@ export class RunsStore implements vscode.Disposable {
     return this.refreshing;
   }
 
-  /** A refresh soon; bursts of file events make one. */
+  /** A refresh soon; a burst of file events makes one, and a steady stream (a training run) one per second at most. */
   scheduleRefresh(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.refresh(), DEBOUNCE_MS);
+    if (this.timer) return;
+    const wait = Math.max(DEBOUNCE_MS, MIN_INTERVAL_MS - (Date.now() - this.lastRefresh));
+    this.timer = setTimeout(() => void this.refresh(), wait);
   }
 
   private watch(): void {

@@ -1,0 +1,149 @@
+/**
+ * End to end in a real VS Code: start a short training from the palette, see the run in the
+ * Attention sidebar and the status bar, its chart gain points, stop it from the tree, resume it, and
+ * check on disk that the step count continued with no step logged twice.
+ */
+import * as assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { expect } from './harness/expect';
+import { openVsCode, type VsCodeSession } from './harness/vscodeSession';
+import { activeWebview, chooseContextMenuItem, runCommand, statusBarItem, waitForExtension } from './harness/workbench';
+
+/** A model that takes milliseconds per step, logging often, so the test sees progress in seconds. */
+const TINY = { layers: 1, dModel: 16, heads: 2, dFF: 32, batchSize: 8, maxLength: 16, logEvery: 5, checkpointEvery: 25, evalEvery: 100, steps: 100000 };
+const WAIT_MS = 60_000;
+
+/** Runs a palette command that opens a quick pick (runCommand waits for the palette to close). */
+async function startCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible', timeout: 15_000 });
+  await input.press('Enter');
+}
+
+/** Waits for the quick input titled/placeheld `placeholder`, types `text` and accepts. */
+async function answerQuickInput(page: Page, placeholder: RegExp, text?: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await expect(page.locator('.quick-input-widget')).toHaveText(placeholder, 15_000).catch(async () => {
+    const ph = await input.getAttribute('placeholder');
+    if (!ph || !placeholder.test(ph)) throw new Error(`quick input ${placeholder} did not appear (placeholder '${ph}')`);
+  });
+  if (text !== undefined) {
+    await input.fill(text);
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: text }).first().waitFor({ state: 'visible' });
+  }
+  await input.press('Enter');
+}
+
+function runRow(page: Page) {
+  return page.locator('.part.sidebar .monaco-list-row[role="treeitem"]', { hasText: /transformer-reverse-/ }).first();
+}
+
+/** The extension's output channel, as VS Code writes it under the session's user data. */
+function extensionLog(workspace: string): string {
+  const logs = path.join(path.dirname(workspace), 'user-data', 'logs');
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/Attention Debugger/.test(e.name)) found.push(p);
+    }
+  };
+  try {
+    walk(logs);
+  } catch {
+    return '(no logs)';
+  }
+  return found.map((f) => readFileSync(f, 'utf8')).join('\n');
+}
+
+/** Clicks one of the run row's inline actions (shown on hover). */
+async function runAction(page: Page, label: string): Promise<void> {
+  const row = runRow(page);
+  await row.hover();
+  await row.locator(`.action-label[aria-label="${label}"]`).click();
+}
+
+function metricsSteps(workspace: string): number[] {
+  const root = path.join(workspace, '.attention-runs');
+  const [run] = readdirSync(root);
+  return readFileSync(path.join(root, run, 'metrics.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => (JSON.parse(l) as { step: number }).step);
+}
+
+async function chartLastStep(page: Page): Promise<number> {
+  return Number(await activeWebview(page).getByTestId('loss-chart').getAttribute('data-last-step', { timeout: 5000 }));
+}
+
+describe('training runs in VS Code', function () {
+  let vs: VsCodeSession;
+
+  before(async function () {
+    this.timeout(120_000);
+    vs = await openVsCode({ settings: { 'attentionDebugger.training.options': TINY, 'attentionDebugger.engine.backend': 'wasm' } });
+    await waitForExtension(vs.page);
+  });
+  after(async () => vs?.close());
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      const shot = path.join(process.env.E2E_ARTIFACTS ?? '/tmp', `e2e-${this.currentTest.title.replace(/\W+/g, '-')}.png`);
+      await vs.page.screenshot({ path: shot }).catch(() => undefined);
+      console.error(`screenshot: ${shot}\ncode-server log tail:\n${vs.serverLog().slice(-3000)}`);
+      console.error(`extension log tail:\n${extensionLog(vs.workspaceDir).slice(-4000)}`);
+    }
+  });
+
+  it('trains from the palette: the run appears in the sidebar and the status bar, and its chart gains points', async () => {
+    const { page } = vs;
+    await startCommand(page, 'Attention Debugger: Train Model');
+    await answerQuickInput(page, /Which model/, 'Transformer');
+    await answerQuickInput(page, /built-in task/, 'reverse');
+    await answerQuickInput(page, /Training steps/); // prefilled from the setting
+    await expect(runRow(page)).toHaveText(/running · step \d+\/100000 · loss \d/, WAIT_MS);
+    await expect(statusBarItem(page, /transformer-reverse-.*step \d+\/100000, loss/)).toBeVisible(WAIT_MS);
+
+    await runCommand(page, 'Attention Debugger: Show Training Charts');
+    const chart = activeWebview(page).getByTestId('loss-chart');
+    await expect(chart).toBeVisible(WAIT_MS);
+    let first = 0;
+    const deadline = Date.now() + WAIT_MS;
+    while ((first = Number(await chart.getAttribute('data-points'))) < 2 && Date.now() < deadline) await page.waitForTimeout(200);
+    assert.ok(first >= 2, `the loss chart has points (${first})`);
+    let later = first;
+    while ((later = Number(await chart.getAttribute('data-points'))) <= first && Date.now() < deadline + WAIT_MS) await page.waitForTimeout(200);
+    assert.ok(later > first, `the chart gained points while training (${first} -> ${later})`);
+  });
+
+  it('stops the run from the tree, then resumes it: the step count continues with no step logged twice', async () => {
+    const { page } = vs;
+    await runAction(page, 'Stop Training');
+    await expect(runRow(page)).toHaveText(/stopped · step \d+/, WAIT_MS);
+    const stoppedAt = Number((await runRow(page).textContent())?.match(/stopped · step (\d+)/)?.[1]);
+    assert.ok(stoppedAt > 0);
+
+    await runRow(page).click({ button: 'right' });
+    await chooseContextMenuItem(page, 'Resume Training from Last Checkpoint');
+    await expect(runRow(page)).toHaveText(/running · step \d+/, WAIT_MS);
+    // Wait until the resumed run logged beyond where it stopped.
+    const deadline = Date.now() + WAIT_MS;
+    while (Math.max(0, ...metricsSteps(vs.workspaceDir)) <= stoppedAt + 10 && Date.now() < deadline) await page.waitForTimeout(250);
+    await runRow(page).click({ button: 'right' });
+    await chooseContextMenuItem(page, 'Stop Training');
+    await expect(runRow(page)).toHaveText(/stopped · step \d+/, WAIT_MS);
+    const finalStep = Number((await runRow(page).textContent())?.match(/stopped · step (\d+)/)?.[1]);
+    assert.ok(finalStep > stoppedAt + 10, `the resumed run continued past step ${stoppedAt} (now ${finalStep})`);
+
+    const steps = metricsSteps(vs.workspaceDir);
+    assert.deepEqual(steps, [...new Set(steps)].sort((a, b) => a - b), 'metrics steps strictly increasing');
+    assert.deepEqual(steps.slice(0, 3), [5, 10, 15], 'the run kept its first steps');
+    await expect(activeWebview(page).getByTestId('loss-chart')).toBeVisible();
+    assert.ok((await chartLastStep(page)) > stoppedAt, 'the chart shows the resumed steps');
+  });
+});
