@@ -3,7 +3,8 @@ import type { BenchCase } from '../benchCase';
 import { engineProcessCases } from './engineProcess';
 import { imageCases } from './image';
 import { matmulCases } from './matmul';
+import { runLoggingCases } from './runLogging';
 import { transformerCases } from './transformer';
 import { vscodeBrowserCases } from './vscodeBrowser';
 
-export const allCases: BenchCase[] = [...engineProcessCases, ...matmulCases, ...imageCases, ...transformerCases, ...vscodeBrowserCases];
+export const allCases: BenchCase[] = [...engineProcessCases, ...matmulCases, ...imageCases, ...transformerCases, ...runLoggingCases, ...vscodeBrowserCases];
