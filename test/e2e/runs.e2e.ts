@@ -1,14 +1,16 @@
 /**
  * End to end in a real VS Code: start a short training from the palette, see the run in the
  * Attention sidebar and the status bar, its chart gain points, stop it from the tree, resume it, and
- * check on disk that the step count continued with no step logged twice.
+ * check on disk that the step count continued with no step logged twice; a run started from the
+ * CLI appears while it trains, reads as failed when its process is killed, and resumes.
  */
 import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { expect } from './harness/expect';
-import { openVsCode, type VsCodeSession } from './harness/vscodeSession';
+import { openVsCode, repoRoot, type VsCodeSession } from './harness/vscodeSession';
 import { activeWebview, chooseContextMenuItem, runCommand, statusBarItem, waitForExtension } from './harness/workbench';
 
 /** A model that takes milliseconds per step, logging often, so the test sees progress in seconds. */
@@ -63,19 +65,29 @@ function extensionLog(workspace: string): string {
 }
 
 /** Clicks one of the run row's inline actions (shown on hover). */
-async function runAction(page: Page, label: string): Promise<void> {
-  const row = runRow(page);
+async function runAction(page: Page, label: string, row = runRow(page)): Promise<void> {
   await row.hover();
   await row.locator(`.action-label[aria-label="${label}"]`).click();
 }
 
-function metricsSteps(workspace: string): number[] {
+function metricsSteps(workspace: string, id?: string): number[] {
   const root = path.join(workspace, '.attention-runs');
-  const [run] = readdirSync(root);
-  return readFileSync(path.join(root, run, 'metrics.jsonl'), 'utf8')
+  const run = id ?? readdirSync(root).find((n) => n.startsWith('transformer-reverse-')) ?? '';
+  let text = '';
+  try {
+    text = readFileSync(path.join(root, run, 'metrics.jsonl'), 'utf8');
+  } catch {
+    return []; // not written yet
+  }
+  return text
     .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => (JSON.parse(l) as { step: number }).step);
+    .flatMap((l) => {
+      try {
+        return [(JSON.parse(l) as { step: number }).step];
+      } catch {
+        return []; // empty, or being written
+      }
+    });
 }
 
 async function chartLastStep(page: Page): Promise<number> {
@@ -145,5 +157,31 @@ describe('training runs in VS Code', function () {
     assert.deepEqual(steps.slice(0, 3), [5, 10, 15], 'the run kept its first steps');
     await expect(activeWebview(page).getByTestId('loss-chart')).toBeVisible();
     assert.ok((await chartLastStep(page)) > stoppedAt, 'the chart shows the resumed steps');
+  });
+
+  it('shows a run started from the CLI while it trains, as failed once its process is killed, and resumes it in the engine', async () => {
+    const { page } = vs;
+    const cli = path.join(repoRoot, 'dist', 'core', 'cli.js');
+    const out = path.join(vs.workspaceDir, '.attention-runs', 'cli-run');
+    const args = ['train', '--task', 'copy', '--out', out, '--steps', '100000', '--layers', '1', '--d-model', '16', '--heads', '2', '--d-ff', '32', '--batch', '8', '--max-length', '16', '--log-every', '5', '--checkpoint-every', '25', '--eval-every', '0', '--backend=wasm'];
+    const child = spawn(process.execPath, [cli, ...args], { stdio: 'ignore', env: { ...process.env, ATTENTION_DEBUGGER_QUIET: '1' } });
+    try {
+      const row = page.locator('.part.sidebar .monaco-list-row[role="treeitem"]', { hasText: /^cli-run/ }).first();
+      await expect(row).toHaveText(/running · step \d+\/100000/, WAIT_MS);
+      while (Math.max(0, ...metricsSteps(vs.workspaceDir, 'cli-run')) < 30) await page.waitForTimeout(250);
+      child.kill('SIGKILL');
+      await expect(row).toHaveText(/failed · step \d+/, WAIT_MS);
+      const failedAt = Number((await row.textContent())?.match(/failed · step (\d+)/)?.[1]);
+      await row.click({ button: 'right' });
+      await chooseContextMenuItem(page, 'Resume Training from Last Checkpoint');
+      await expect(row).toHaveText(/running · step \d+/, WAIT_MS);
+      while (Math.max(0, ...metricsSteps(vs.workspaceDir, 'cli-run')) <= failedAt + 10) await page.waitForTimeout(250);
+      await runAction(page, 'Stop Training', row);
+      await expect(row).toHaveText(/stopped · step \d+/, WAIT_MS);
+      const steps = metricsSteps(vs.workspaceDir, 'cli-run');
+      assert.deepEqual(steps, Array.from({ length: steps.length }, (_, i) => 5 * (i + 1)), 'every 5th step exactly once across the kill and the resume');
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });

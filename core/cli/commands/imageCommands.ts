@@ -15,7 +15,8 @@ import { encodeRgbPng } from '../../image/encodePng';
 import { ImageExplainer } from '../../image/imageExplainer';
 import { loadImageModel } from '../../image/imageCheckpoint';
 import { IMAGE_MODEL_KINDS, type ImageModelKind } from '../../image/imageModel';
-import { IMAGE_TRAINING_DEFAULTS, trainImageRun, type ImageRunProgress } from '../../image/trainImageRun';
+import { IMAGE_TRAINING_DEFAULTS, type ImageRunProgress } from '../../image/trainImageRun';
+import { trainRun } from '../../runs/trainRun';
 import type { CliCommand } from '../cliCommand';
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -195,20 +196,6 @@ export function withImageTraining(base: CliCommand): CliCommand {
       }
       if (values.task !== 'scenes' && !values.resume) throw new RpcError('bad-request', `--model ${kind} trains on --task scenes (got ${values.task === undefined ? 'no --task' : `'${String(values.task)}'`})`);
       if (typeof values.out !== 'string') throw new RpcError('bad-request', 'train needs --out DIR (the run folder)');
-      const modelConfig: Record<string, unknown> = {};
-      const set = (key: string, option: string) => {
-        const v = num(values, option);
-        if (v !== undefined) modelConfig[key] = v;
-      };
-      set('imageSize', 'image-size');
-      set('seed', 'seed');
-      if (kind === 'vit') {
-        set('patchSize', 'patch-size');
-        set('depth', 'layers');
-        set('dim', 'd-model');
-        set('heads', 'heads');
-        set('mlpDim', 'd-ff');
-      } else set('widthMultiplier', 'width-multiplier');
       const ac = new AbortController();
       const onSigint = () => {
         console.error('\nstopping at the next step (Ctrl-C again to kill)...');
@@ -218,23 +205,37 @@ export function withImageTraining(base: CliCommand): CliCommand {
       process.on('SIGINT', onSigint);
       const tty = process.stderr.isTTY;
       try {
-        const r = await trainImageRun({
-          kind: kind as ImageModelKind,
-          modelConfig,
-          training: Object.fromEntries(
-            Object.entries({ steps: num(values, 'steps'), batchSize: num(values, 'batch'), learningRate: num(values, 'lr'), clipNorm: num(values, 'clip') }).filter(([, v]) => v !== undefined),
-          ),
-          outDir: values.out,
+        // The same dispatch as the engine's 'train.start' (core/runs/trainRun.ts).
+        const r = await trainRun({
+          runDir: values.out,
           resume: values.resume === true,
-          checkpointEvery: num(values, 'checkpoint-every'),
-          evalEvery: num(values, 'eval-every'),
-          logEvery: num(values, 'log-every'),
+          model: kind as ImageModelKind,
+          data: values.resume ? undefined : { kind: 'task', name: 'scenes' },
+          options: {
+            steps: num(values, 'steps'),
+            batchSize: num(values, 'batch'),
+            seed: num(values, 'seed'),
+            learningRate: num(values, 'lr'),
+            clipNorm: num(values, 'clip'),
+            imageSize: num(values, 'image-size'),
+            patchSize: num(values, 'patch-size'),
+            layers: num(values, 'layers'),
+            dModel: num(values, 'd-model'),
+            heads: num(values, 'heads'),
+            dFF: num(values, 'd-ff'),
+            widthMultiplier: num(values, 'width-multiplier'),
+            checkpointEvery: num(values, 'checkpoint-every'),
+            evalEvery: num(values, 'eval-every'),
+            logEvery: num(values, 'log-every'),
+          },
           signal: ac.signal,
-          onProgress: (p) => process.stderr.write(tty ? `\r${progressLine(p)}\x1b[K` : `${progressLine(p)}\n`),
+          onProgress: (p) => {
+            const line = progressLine({ ...p, heldOutAccuracy: p.heldOut });
+            process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
+          },
         });
         if (tty) process.stderr.write('\n');
-        console.log(JSON.stringify({ status: r.status, step: r.step, finalLoss: r.finalLoss, heldOutAccuracy: r.heldOutAccuracy, pointing: r.pointing, wallSeconds: Math.round(r.wallSeconds), checkpoint: r.lastCheckpoint, message: r.message }, null, 2));
-        r.model.dispose();
+        console.log(JSON.stringify({ status: r.status, step: r.step, finalLoss: r.finalLoss, heldOutAccuracy: r.details.heldOutAccuracy, pointing: r.details.pointing, wallSeconds: Math.round(r.wallSeconds), checkpoint: r.lastCheckpoint, message: r.message }, null, 2));
         return r.status === 'failed' ? 1 : 0;
       } finally {
         process.off('SIGINT', onSigint);
