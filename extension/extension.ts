@@ -5,11 +5,16 @@
 import * as vscode from 'vscode';
 import { BackendPreference, type EngineInfo } from '../protocol/engine';
 import { registerInspectCheckpoint } from './commands/inspectCheckpoint';
+import { registerShowAttention } from './commands/showAttention';
+import { registerAttentionHover } from './hover/attentionHover';
 import { notifyEngineLifecycle, RESTART_ENGINE_COMMAND } from './engine/engineNotifications';
 import { EngineSupervisor } from './engine/engineSupervisor';
 import { ActiveModel } from './model/activeModel';
+import { registerOpenCheckpoint } from './model/openCheckpoint';
+import { AttentionPanel, type AttentionPanelDeps } from './panels/attentionPanel';
 import { EnginePanel } from './panels/enginePanel';
 import { registerRuns } from './runs/registerRuns';
+import { createActiveModelStatusBar } from './status/activeModelStatusBar';
 import { createEngineStatusBar, SHOW_ENGINE_COMMAND } from './status/engineStatusBar';
 
 const BACKEND_SETTING = 'attentionDebugger.engine.backend';
@@ -36,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): AttentionDebuggerApi
   });
   const offLog = engine.onLog((level, message) => output[level](message));
   const activeModel = new ActiveModel(context.workspaceState);
+  const attentionDeps: AttentionPanelDeps = { extensionUri, engine, activeModel, output };
 
   subscriptions.push(
     output,
@@ -46,6 +52,11 @@ export function activate(context: vscode.ExtensionContext): AttentionDebuggerApi
     registerInspectCheckpoint(extensionUri, engine, output),
     activeModel,
     registerRuns(context, engine, output, activeModel),
+    createActiveModelStatusBar(activeModel),
+    registerOpenCheckpoint(engine, activeModel, output),
+    registerShowAttention(attentionDeps),
+    AttentionPanel.registerSerializer(attentionDeps),
+    registerAttentionHover(engine, activeModel),
     vscode.commands.registerCommand(SHOW_ENGINE_COMMAND, () => EnginePanel.createOrShow(extensionUri, engine, output)),
     vscode.commands.registerCommand(RESTART_ENGINE_COMMAND, () => engine.restart()),
     vscode.workspace.onDidChangeConfiguration((e) => {

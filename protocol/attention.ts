@@ -82,7 +82,12 @@ const CaptureRef = z.object({ captureId: Index, kind: AttentionKind });
 /** Texts longer than this are refused before tokenizing (an editor line, not a book). */
 export const MAX_TEXT_CHARS = 20_000;
 
+export const DemoCheckpoint = z.object({ spec: ModelSpec, label: z.string(), format: z.string(), description: z.string() });
+export type DemoCheckpoint = z.infer<typeof DemoCheckpoint>;
+
 export const attentionRequests = {
+  /** The demo checkpoints shipped with the extension (every model family; filter by `format`). */
+  'model.demos': { params: z.object({}), result: z.array(DemoCheckpoint) },
   'model.describe': { params: z.object({ spec: ModelSpec }), result: ModelDescription },
   /** One forward pass with every head captured. `ablate` zeroes those heads' outputs. */
   'attention.capture': {

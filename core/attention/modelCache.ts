@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ModelDescription } from '../../protocol/attention';
+import { RpcError } from '../../protocol/rpc';
 import { MODEL_JSON } from '../checkpoint/checkpointFiles';
 import { loadTransformer, resolveCheckpoint, type TransformerBundle } from '../models/transformer';
 
@@ -21,8 +22,11 @@ export class ModelCache {
   private readonly entries = new Map<string, Entry>();
 
   async get(spec: string): Promise<{ bundle: TransformerBundle; description: ModelDescription }> {
-    const dir = await resolveCheckpoint(spec);
-    const { mtimeMs } = await fs.stat(path.join(dir, MODEL_JSON));
+    const resolved = await resolveCheckpoint(spec); // a folder, or a model.json path
+    const dir = (await fs.stat(resolved)).isFile() ? path.dirname(resolved) : resolved;
+    const { mtimeMs } = await fs.stat(path.join(dir, MODEL_JSON)).catch(() => {
+      throw new RpcError('not-found', `${dir}: no model.json here; pick a checkpoint folder or its model.json`);
+    });
     let entry = this.entries.get(dir);
     if (!entry || entry.mtimeMs !== mtimeMs) {
       if (entry) this.free(dir);

@@ -21,6 +21,7 @@ export class ActiveModel implements vscode.Disposable {
 
   constructor(private readonly memento: vscode.Memento) {
     this.current = memento.get<ActiveModelInfo>(STATE_KEY);
+    this.updateContext();
   }
 
   get value(): ActiveModelInfo | undefined {
@@ -30,7 +31,13 @@ export class ActiveModel implements vscode.Disposable {
   async set(info: ActiveModelInfo | undefined): Promise<void> {
     this.current = info;
     await this.memento.update(STATE_KEY, info);
+    this.updateContext();
     this.emitter.fire(info);
+  }
+
+  /** `attentionDebugger.hasModel` for menus' when clauses. */
+  private updateContext(): void {
+    void vscode.commands.executeCommand('setContext', 'attentionDebugger.hasModel', this.current !== undefined);
   }
 
   dispose(): void {

@@ -1,4 +1,5 @@
 import { layerPage, thumbnails, topKeys } from '../../attention/attentionPages';
+import { listDemoCheckpoints } from '../../attention/demoList';
 import { ModelCache } from '../../attention/modelCache';
 import { CaptureStore, captureText } from '../../attention/textAttention';
 import { RpcError } from '../../../protocol/rpc';
@@ -18,6 +19,7 @@ export function registerAttentionHandlers({ rpc, backendReady }: HandlerContext)
   const models = new ModelCache();
   const captures = new CaptureStore();
 
+  rpc.handle('model.demos', () => listDemoCheckpoints());
   rpc.handle('model.describe', async ({ spec }) => {
     await backendReady();
     return (await models.get(spec)).description;

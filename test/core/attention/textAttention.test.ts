@@ -45,6 +45,12 @@ describe('text attention (engine side)', () => {
     assert.deepEqual(page.shape, [2, 3, 3]);
   });
 
+  it('opens a checkpoint by its model.json as well as by its folder', async () => {
+    const byFile = await models.get(path.join(seq2seqDir, 'model.json'));
+    assert.equal(byFile.description.kind, 'seq2seq');
+    await assert.rejects(models.get(os.tmpdir()), (e: RpcError) => e.code === 'not-found' && /no model\.json here/.test(e.message));
+  });
+
   it('the LM reads the text on the decoder, after <bos>', async () => {
     const r = captureText(new CaptureStore(), await models.get(lmDir), 'cab', []);
     assert.deepEqual(r.textQueries, { kind: 'decoder-self', offset: 1 });

@@ -90,6 +90,8 @@ export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSe
       'telemetry.telemetryLevel': 'off',
       'update.mode': 'none',
       'window.restoreWindows': 'all',
+      // One explorer row per folder, so tests expand folders by name.
+      'explorer.compactFolders': false,
       ...options.settings,
     }),
   );

@@ -36,6 +36,20 @@ export function explorerItem(page: Page, name: string): Locator {
   return page.locator(`.part.sidebar .monaco-list-row[role="treeitem"][aria-label="${name}"]`);
 }
 
+/** Expands explorer folders one after another (rows re-render while a folder opens, so each is
+ * checked and re-tried until VS Code reports it expanded). */
+export async function expandFolders(page: Page, names: string[]): Promise<void> {
+  for (const name of names) {
+    const row = explorerItem(page, name);
+    await row.waitFor({ state: 'visible', timeout: 15_000 });
+    for (let attempt = 0; attempt < 10 && (await row.getAttribute('aria-expanded')) !== 'true'; attempt++) {
+      await row.click();
+      await page.waitForTimeout(300);
+    }
+    if ((await row.getAttribute('aria-expanded')) !== 'true') throw new Error(`explorer folder '${name}' did not expand`);
+  }
+}
+
 /** Chooses an item in the open context menu. The menu ignores clicks while it animates in, so
  * the click is repeated until the menu closes. */
 export async function chooseContextMenuItem(page: Page, label: string): Promise<void> {

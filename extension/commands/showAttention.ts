@@ -1,0 +1,31 @@
+/** "Show Attention": the selection, or the current line, through the active model, in the panel. */
+import * as vscode from 'vscode';
+import { textUnderCursor } from '../model/editorText';
+import { OPEN_CHECKPOINT_COMMAND } from '../model/openCheckpoint';
+import { AttentionPanel, type AttentionPanelDeps } from '../panels/attentionPanel';
+
+export const SHOW_ATTENTION_COMMAND = 'attentionDebugger.showAttention';
+
+/** Arguments from a hover's "open in panel" link: the exact text and the token to focus. */
+interface ShowAttentionArgs {
+  text: string;
+  focusToken?: number;
+}
+
+export function registerShowAttention(deps: AttentionPanelDeps): vscode.Disposable {
+  return vscode.commands.registerCommand(SHOW_ATTENTION_COMMAND, async (args?: ShowAttentionArgs) => {
+    const model = deps.activeModel.value;
+    if (!model) {
+      const choice = await vscode.window.showErrorMessage('No active attention model: open a checkpoint (or a demo) first.', 'Open Checkpoint');
+      if (choice) await vscode.commands.executeCommand(OPEN_CHECKPOINT_COMMAND);
+      return;
+    }
+    const editor = vscode.window.activeTextEditor;
+    const text = typeof args?.text === 'string' ? args.text : editor ? textUnderCursor(editor) : '';
+    if (!text.trim()) {
+      void vscode.window.showErrorMessage('Nothing to show: select some text, or put the cursor on a non-empty line.');
+      return;
+    }
+    AttentionPanel.show(deps, { spec: model.spec, text }, typeof args?.focusToken === 'number' ? args.focusToken : undefined);
+  });
+}

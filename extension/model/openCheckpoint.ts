@@ -1,0 +1,47 @@
+/**
+ * "Open Checkpoint": makes a checkpoint the active model. From the explorer (right-click a
+ * model.json), or a quick pick of the shipped demos plus "Browse…". The engine reads the
+ * checkpoint first, so a corrupt or foreign file is reported before it becomes active.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { RpcError } from '../../protocol/rpc';
+import type { EngineSupervisor } from '../engine/engineSupervisor';
+import { withEngineProgress } from '../engine/withEngineProgress';
+import type { ActiveModel } from './activeModel';
+
+export const OPEN_CHECKPOINT_COMMAND = 'attentionDebugger.openCheckpoint';
+/** Checkpoint formats the text panels can show. */
+const TEXT_FORMATS = ['transformer'];
+
+async function pickSpec(engine: EngineSupervisor): Promise<string | undefined> {
+  const demos = (await engine.request('model.demos', {})).filter((d) => TEXT_FORMATS.includes(d.format));
+  const browse = { label: '$(folder-opened) Browse for a model.json…', spec: undefined as string | undefined };
+  const items = [...demos.map((d) => ({ label: d.label, description: d.description, detail: 'demo checkpoint', spec: d.spec })), browse];
+  const choice = await vscode.window.showQuickPick(items, { title: 'Open Checkpoint', placeHolder: 'A demo checkpoint, or browse for your own' });
+  if (!choice) return undefined;
+  if (choice.spec) return choice.spec;
+  const uri = (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Checkpoint (model.json)': ['json'] }, openLabel: 'Open Checkpoint' }))?.[0];
+  return uri?.fsPath;
+}
+
+export function registerOpenCheckpoint(engine: EngineSupervisor, activeModel: ActiveModel, output: vscode.LogOutputChannel): vscode.Disposable {
+  return vscode.commands.registerCommand(OPEN_CHECKPOINT_COMMAND, async (uri?: vscode.Uri) => {
+    if (uri && uri.scheme !== 'file') {
+      void vscode.window.showErrorMessage(`Checkpoints must be local files; ${uri.toString()} is not.`);
+      return;
+    }
+    const spec = uri ? uri.fsPath : await pickSpec(engine).catch((err) => {
+      void vscode.window.showErrorMessage(RpcError.from(err).message);
+      return undefined;
+    });
+    if (!spec) return;
+    try {
+      const description = await withEngineProgress(`Loading ${path.basename(spec)}`, output, (o) => engine.request('model.describe', { spec }, o));
+      if (!description) return;
+      await activeModel.set({ spec, label: description.label });
+    } catch {
+      // withEngineProgress has shown the engine's message (it names the file and the problem).
+    }
+  });
+}

@@ -1,0 +1,117 @@
+/**
+ * Text attention in a real VS Code: open a checkpoint from the explorer, show attention for the
+ * line under the cursor, switch attention kinds and views, toggle a head, ablate heads, hover a
+ * token, and follow the selection.
+ */
+import * as assert from 'node:assert/strict';
+import { cpSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { expect } from './harness/expect';
+import { openVsCode, repoRoot, type VsCodeSession } from './harness/vscodeSession';
+import { activeWebview, chooseContextMenuItem, expandFolders, explorerItem, runCommand, statusBarItem, waitForExtension } from './harness/workbench';
+
+/** The shipped reverse demo (E2E_TEXT_CHECKPOINT overrides it, for trying another checkpoint). */
+const CHECKPOINT = process.env.E2E_TEXT_CHECKPOINT ?? path.join(repoRoot, 'demo', 'checkpoints', 'transformer-reverse');
+const ANSWER_MS = 30_000;
+
+async function goToLine(page: Page, line: number): Promise<void> {
+  await page.keyboard.press('Control+G');
+  await page.keyboard.type(String(line));
+  await page.keyboard.press('Enter');
+}
+
+async function canvasPixels(vs: VsCodeSession): Promise<string> {
+  return activeWebview(vs.page).getByTestId('attention-canvas').evaluate((c) => (c as HTMLCanvasElement).toDataURL());
+}
+
+describe('text attention in VS Code', function () {
+  let vs: VsCodeSession;
+  let config: { encoderLayers: number; heads: number };
+
+  before(async function () {
+    this.timeout(120_000);
+    const topology = JSON.parse(readFileSync(path.join(CHECKPOINT, 'model.json'), 'utf8')).modelTopology;
+    config = topology.config;
+    vs = await openVsCode();
+    cpSync(CHECKPOINT, path.join(vs.workspaceDir, 'checkpoints', 'reverse'), { recursive: true });
+    await waitForExtension(vs.page);
+  });
+  after(async () => vs?.close());
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      const shot = path.join(process.env.E2E_ARTIFACTS ?? '/tmp', `e2e-${this.currentTest.title.replace(/\W+/g, '-')}.png`);
+      await vs.page.screenshot({ path: shot }).catch(() => undefined);
+      console.error(`screenshot: ${shot}`);
+    }
+  });
+
+  it('opens a checkpoint from the explorer and shows it as the active model', async () => {
+    await runCommand(vs.page, 'View: Show Explorer');
+    await vs.page.locator('.part.sidebar .action-label[aria-label^="Refresh Explorer"]').click();
+    await expandFolders(vs.page, ['checkpoints', 'reverse']);
+    await explorerItem(vs.page, 'model.json').click({ button: 'right' });
+    await chooseContextMenuItem(vs.page, 'Open Checkpoint');
+    await expect(statusBarItem(vs.page, /^\s*reverse\s*$/)).toBeVisible(ANSWER_MS);
+  });
+
+  it('shows encoder, decoder and cross attention for the line under the cursor', async () => {
+    await expandFolders(vs.page, ['text']);
+    await explorerItem(vs.page, 'reverse.txt').click();
+    await vs.page.locator('.monaco-editor .view-lines').first().click();
+    await goToLine(vs.page, 2); // "attention"
+    await runCommand(vs.page, 'Attention Debugger: Show Attention');
+    const view = activeWebview(vs.page);
+    await expect(view.getByTestId('input-text')).toHaveText(/^attention$/, ANSWER_MS);
+    await expect(view.getByTestId('attention-canvas')).toBeVisible(ANSWER_MS);
+    await view.getByTestId('kind-select').click();
+    const options = view.getByTestId('kind-select').locator('vscode-option');
+    assert.deepEqual((await options.allTextContents()).map((t) => t.trim()), ['encoder-self', 'decoder-self', 'cross']);
+    await options.filter({ hasText: 'cross' }).click();
+    await expect(view.getByTestId('attention-canvas')).toBeVisible(ANSWER_MS);
+    assert.match((await view.getByTestId('attention-canvas').getAttribute('aria-label')) ?? '', /^cross attention/);
+  });
+
+  it('head view: toggling a head changes the drawing', async () => {
+    const view = activeWebview(vs.page);
+    await view.getByTestId('view-head').click();
+    await expect(view.getByTestId('head-chip-0')).toBeVisible(ANSWER_MS);
+    const before = await canvasPixels(vs);
+    await view.getByTestId('head-chip-0').click();
+    await expect(view.getByTestId('head-chip-0')).toHaveText(/head 0/);
+    let after = before;
+    for (let i = 0; i < 50 && after === before; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = await canvasPixels(vs);
+    }
+    assert.notEqual(after, before, 'the drawing did not change when head 0 was turned off');
+    assert.equal(await view.getByTestId('head-chip-0').getAttribute('aria-pressed'), 'false');
+  });
+
+  it('model view: shows a layers x heads grid of thumbnails, and ablation changes the outputs shown', async () => {
+    const view = activeWebview(vs.page);
+    await view.getByTestId('view-model').click();
+    await view.getByTestId('kind-select').click();
+    await view.getByTestId('kind-select').locator('vscode-option').filter({ hasText: 'encoder-self' }).click();
+    await expect(view.getByTestId('model-grid')).toBeVisible(ANSWER_MS);
+    assert.equal(await view.getByTestId('thumbnail').count(), config.encoderLayers * config.heads);
+    for (let h = 0; h < config.heads; h++) await view.getByTestId(`ablate-encoder-self-0-${h}`).click();
+    await view.getByTestId('rerun-ablation').click();
+    await expect(view.getByTestId('ablation-result')).toHaveText(/Output: .* → .*position.*predicted.*with heads ablated/, ANSWER_MS);
+  });
+
+  it('hovering a token lists the tokens it attends to, with weights', async () => {
+    const line = vs.page.locator('.monaco-editor .view-line', { hasText: /^attention$/ }).first();
+    await line.hover({ position: { x: 4, y: 6 } });
+    const hoverWidget = vs.page.locator('.monaco-hover', { hasText: 'attends to' }).first();
+    await expect(hoverWidget).toHaveText(/`?a`? attends to.*encoder-self, layer \d+, max over heads.*\d\.\d{3}/, ANSWER_MS);
+    await expect(hoverWidget).toHaveText(/Open in attention panel/);
+  });
+
+  it('follows the selection: moving to another line updates the panel', async () => {
+    await vs.page.keyboard.press('Escape');
+    await vs.page.locator('.monaco-editor .view-lines').first().click();
+    await goToLine(vs.page, 3); // "transformer"
+    await expect(activeWebview(vs.page).getByTestId('input-text')).toHaveText(/^transformer$/, ANSWER_MS);
+  });
+});
