@@ -14,13 +14,13 @@ const TINY: TrainOptions = { layers: 1, dModel: 16, heads: 2, dFF: 32, batchSize
 describe('runs: trainRun', function () {
   this.timeout(60_000);
   let dir: string;
-  let previous: string;
+  let previous: string | undefined;
   before(async () => {
     previous = tf.getBackend();
     await tf.setBackend('cpu');
   });
   after(async () => {
-    await tf.setBackend(previous);
+    if (previous) await tf.setBackend(previous);
   });
   beforeEach(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'train-run-'));
