@@ -83,25 +83,42 @@ function runLabel(r: PanelRun): string {
   return `${r.id} (${r.model} · ${r.task}): ${r.status}, step ${step}${loss}`;
 }
 
+/** The run list: rebuilt only when the set of runs changes; labels, ticks and colours are updated in place. */
+const runBoxes = new Map<string, { box: HTMLElement; label: Text; swatch: HTMLElement }>();
+
 function renderRuns(): void {
   if (runs.length === 0) {
+    runBoxes.clear();
     runList.replaceChildren(el('p', { class: 'muted' }, 'No runs yet. Run "Attention Debugger: Train Model".'));
     return;
   }
-  runList.replaceChildren(
-    ...runs.map((r) => {
-      const box = el('vscode-checkbox', { 'data-testid': `run-${r.id}`, 'data-run': r.id }, el('span', { class: 'swatch', 'data-color': '' }), runLabel(r));
-      if (selected.includes(r.id)) box.setAttribute('checked', '');
-      const swatch = box.querySelector('.swatch') as HTMLElement;
-      swatch.style.background = selected.includes(r.id) ? colorOf(r.id) : 'transparent';
-      box.addEventListener('change', () => {
-        const on = (box as unknown as { checked: boolean }).checked;
-        const next = on ? [...new Set([...selected, r.id])] : selected.filter((id) => id !== r.id);
-        void rpc.request('runs.select', { ids: next });
-      });
-      return box;
-    }),
-  );
+  const sameRuns = runs.length === runBoxes.size && runs.every((r) => runBoxes.has(r.id));
+  if (!sameRuns) {
+    runBoxes.clear();
+    runList.replaceChildren(
+      ...runs.map((r) => {
+        const swatch = el('span', { class: 'swatch' });
+        const label = document.createTextNode('');
+        const box = el('vscode-checkbox', { 'data-testid': `run-${r.id}`, 'data-run': r.id }, swatch, label);
+        box.addEventListener('change', () => {
+          const on = (box as unknown as { checked: boolean }).checked;
+          if (on === selected.includes(r.id)) return; // set by us, not by the user
+          const next = on ? [...new Set([...selected, r.id])] : selected.filter((id) => id !== r.id);
+          void rpc.request('runs.select', { ids: next });
+        });
+        runBoxes.set(r.id, { box, label, swatch });
+        return box;
+      }),
+    );
+  }
+  for (const r of runs) {
+    const entry = runBoxes.get(r.id);
+    if (!entry) continue;
+    entry.label.data = runLabel(r);
+    const on = selected.includes(r.id);
+    (entry.box as unknown as { checked: boolean }).checked = on;
+    entry.swatch.style.background = on ? colorOf(r.id) : 'transparent';
+  }
 }
 
 function draw(): void {
