@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { EventSchemas, RequestSchemas, Side } from './rpc';
 import { TensorPayload } from './tensor';
 import { attentionRequests } from './attention';
+import { beamRequests } from './beam';
 import { trainingRequests } from './training';
 
 /** Backends in the order the engine tries them when the setting is `auto`. */
@@ -77,6 +78,7 @@ export const engineSide = {
     'checkpoint.inspect': { params: z.object({ path: z.string().min(1) }), result: CheckpointSummary },
     ...trainingRequests,
     ...attentionRequests,
+    ...beamRequests,
   },
   events: {},
 } satisfies Side<RequestSchemas, EventSchemas>;

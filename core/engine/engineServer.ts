@@ -7,6 +7,7 @@ import { engineSide, hostSide, type BackendPreference, type EngineInfo } from '.
 import { RpcEndpoint, type Transport } from '../../protocol/rpc';
 import { selectBackend } from '../backend/selectBackend';
 import { registerAttentionHandlers } from './handlers/attentionHandlers';
+import { registerBeamHandlers } from './handlers/beamHandlers';
 import { registerCheckpointHandlers } from './handlers/checkpointHandlers';
 import { registerDiagnosticsHandlers } from './handlers/diagnosticsHandlers';
 import type { HandlerContext } from './handlers/handlerContext';
@@ -18,6 +19,7 @@ const HANDLER_GROUPS: ((context: HandlerContext) => void)[] = [
   registerCheckpointHandlers,
   registerTrainingHandlers,
   registerAttentionHandlers,
+  registerBeamHandlers,
 ];
 
 export type EngineEndpoint = RpcEndpoint<
