@@ -12,7 +12,7 @@ import type { TransformerArgs } from '../models/transformer/config';
 import { padIds } from '../models/transformer/stepModel';
 import { Transformer } from '../models/transformer/transformer';
 import * as path from 'node:path';
-import { MODEL_JSON, readCheckpoint, writeCheckpoint } from '../checkpoint/checkpointFiles';
+import { readCheckpoint, writeCheckpoint } from '../checkpoint/checkpointFiles';
 import type { MetricsRecord, SampleRecord } from '../runs/runFormat';
 import { RunWriter } from '../runs/runWriter';
 import { Rng } from '../tasks/rng';
@@ -337,4 +337,3 @@ export async function trainTransformer(args: TrainTransformerArgs): Promise<Trai
   }
 }
 
-export { MODEL_JSON };
