@@ -57,3 +57,30 @@ describe('image explainer', () => {
     });
   }
 });
+
+describe('image explainer cache', () => {
+  useWasmBackend();
+
+  it('loads a checkpoint once, reloads it when it changes, and does not cache failures', async () => {
+    const { mkdtempSync, rmSync, utimesSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { saveImageModel } = await import('../../../core/image/imageCheckpoint');
+    const { ImageExplainerCache } = await import('../../../core/image/imageExplainerCache');
+    const dir = mkdtempSync(path.join(tmpdir(), 'cache-'));
+    const cache = new ImageExplainerCache(1);
+    try {
+      const model = new VggAttentionModel({ imageSize: 32 });
+      await saveImageModel(model, dir, CLASSES);
+      model.dispose();
+      const a = await cache.get(dir);
+      assert.equal(await cache.get(path.join(dir, 'model.json')), a);
+      utimesSync(path.join(dir, 'model.json'), new Date(), new Date(Date.now() + 5000));
+      assert.notEqual(await cache.get(dir), a);
+      await assert.rejects(cache.get(path.join(dir, 'missing')), (e: unknown) => e instanceof RpcError && e.code === 'not-found');
+      await assert.rejects(cache.get(path.join(dir, 'missing')), (e: unknown) => e instanceof RpcError);
+    } finally {
+      cache.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
