@@ -23,7 +23,7 @@ export interface AttentionMap {
   /** [layers, heads, queries, keys] */
   shape: [number, number, number, number];
   dtype: 'float32';
-  data: Float32Array;
+  data: Float32Array<ArrayBuffer>;
   queryLabels: string[];
   keyLabels: string[];
 }
