@@ -9,6 +9,9 @@ import { registerShowAttention } from './commands/showAttention';
 import { registerAttentionHover } from './hover/attentionHover';
 import { notifyEngineLifecycle, RESTART_ENGINE_COMMAND } from './engine/engineNotifications';
 import { EngineSupervisor } from './engine/engineSupervisor';
+import { ActiveImageModel } from './image/activeImageModel';
+import { registerImageCommands } from './image/imageCommands';
+import { ImagePanel, type ImagePanelDeps } from './image/imagePanel';
 import { ActiveModel } from './model/activeModel';
 import { registerOpenCheckpoint } from './model/openCheckpoint';
 import { AttentionPanel, type AttentionPanelDeps } from './panels/attentionPanel';
@@ -42,6 +45,8 @@ export function activate(context: vscode.ExtensionContext): AttentionDebuggerApi
   const offLog = engine.onLog((level, message) => output[level](message));
   const activeModel = new ActiveModel(context.workspaceState);
   const attentionDeps: AttentionPanelDeps = { extensionUri, engine, activeModel, output };
+  const imageModel = new ActiveImageModel(context.workspaceState, engine);
+  const imageDeps: ImagePanelDeps = { extensionUri, engine, imageModel, output };
 
   subscriptions.push(
     output,
@@ -57,6 +62,9 @@ export function activate(context: vscode.ExtensionContext): AttentionDebuggerApi
     registerShowAttention(attentionDeps),
     AttentionPanel.registerSerializer(attentionDeps),
     registerAttentionHover(engine, activeModel),
+    imageModel,
+    registerImageCommands(imageDeps),
+    ImagePanel.registerSerializer(imageDeps),
     vscode.commands.registerCommand(SHOW_ENGINE_COMMAND, () => EnginePanel.createOrShow(extensionUri, engine, output)),
     vscode.commands.registerCommand(RESTART_ENGINE_COMMAND, () => engine.restart()),
     vscode.workspace.onDidChangeConfiguration((e) => {

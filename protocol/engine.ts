@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { EventSchemas, RequestSchemas, Side } from './rpc';
 import { TensorPayload } from './tensor';
 import { attentionRequests } from './attention';
+import { imageRequests } from './image';
 import { beamRequests } from './beam';
 import { trainingRequests } from './training';
 
@@ -78,6 +79,7 @@ export const engineSide = {
     'checkpoint.inspect': { params: z.object({ path: z.string().min(1) }), result: CheckpointSummary },
     ...trainingRequests,
     ...attentionRequests,
+    ...imageRequests,
     ...beamRequests,
   },
   events: {},

@@ -77,11 +77,18 @@ export function groupLabel(g: Extract<RunsNode, { kind: 'group' }>): { label: st
   return { label: `${g.model} · ${g.task}`, description: `${g.runs.length} run${g.runs.length === 1 ? '' : 's'}${running}` };
 }
 
+const safeName = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'run';
+
 /** A run folder name for a new run: model, task and time, safe in any file system. */
 export function newRunId(model: string, task: string, now = new Date()): string {
   const t = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'run';
-  return `${safe(model)}-${safe(task)}-${t}`;
+  return `${safeName(model)}-${safeName(task)}-${t}`;
+}
+
+/** The run's label under its "model · task" group: the id without the model-task prefix that group already says. */
+export function runLabel(run: Pick<RunSummary, 'id' | 'model' | 'task'>): string {
+  const prefix = `${safeName(run.model)}-${safeName(run.task)}-`;
+  return run.id.startsWith(prefix) && run.id.length > prefix.length ? run.id.slice(prefix.length) : run.id;
 }
 
 /** ETA as "1m05s". */

@@ -10,6 +10,7 @@ import {
   runChildren,
   runContextValue,
   runDescription,
+  runLabel,
   sampleNodes,
   STATUS_ICONS,
   type RunsNode,
@@ -40,7 +41,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       }
       case 'run': {
         const { run } = node;
-        const item = new vscode.TreeItem(run.id, vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(runLabel(run), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = node.id;
         item.description = runDescription(run);
         const icon = STATUS_ICONS[run.status];

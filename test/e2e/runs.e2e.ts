@@ -42,7 +42,8 @@ async function answerQuickInput(page: Page, placeholder: RegExp, text?: string):
 }
 
 function runRow(page: Page) {
-  return page.locator('.part.sidebar .monaco-list-row[role="treeitem"]', { hasText: /transformer-reverse-/ }).first();
+  // Under the "transformer · reverse" group a palette run is labelled by its start time.
+  return page.locator('.part.sidebar .monaco-list-row[role="treeitem"]', { hasText: /^\d{8}-\d{6}/ }).first();
 }
 
 /** The extension's output channel, as VS Code writes it under the session's user data. */
@@ -119,7 +120,7 @@ describe('training runs in VS Code', function () {
     await answerQuickInput(page, /built-in task/, 'reverse');
     await answerQuickInput(page, /Training steps/); // prefilled from the setting
     await expect(runRow(page)).toHaveText(/running · step \d+\/100000 · loss \d/, WAIT_MS);
-    await expect(statusBarItem(page, /transformer-reverse-.*step \d+\/100000, loss/)).toBeVisible(WAIT_MS);
+    await expect(statusBarItem(page, /transformer-reverse-\d{8}-\d{6}: step \d+\/100000, loss/)).toBeVisible(WAIT_MS);
 
     await runCommand(page, 'Attention Debugger: Show Training Charts');
     const chart = activeWebview(page).getByTestId('loss-chart');

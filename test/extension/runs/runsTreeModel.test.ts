@@ -13,6 +13,7 @@ import {
   runChildren,
   runContextValue,
   runDescription,
+  runLabel,
   sampleNodes,
 } from '../../../extension/runs/runsTreeModel';
 import { attentionGrid, extent, mergeRecords, metricPoints, normalise, smooth, ticks } from '../../../webview/runsPanel/chartMath';
@@ -67,7 +68,10 @@ describe('runs: tree shaping', () => {
   it('formats losses, durations and new run ids', () => {
     assert.deepEqual([formatLoss(undefined), formatLoss(NaN), formatLoss(0.012345), formatLoss(2.34567)], ['–', '–', '0.0123', '2.346']);
     assert.deepEqual([formatDuration(5), formatDuration(65), formatDuration(3700), formatDuration(NaN)], ['5s', '1m05s', '1h01m', '?']);
-    assert.equal(newRunId('transformer', 'tsv:my file.tsv', new Date('2026-03-04T05:06:07Z')), 'transformer-tsv-my-file.tsv-20260304-050607');
+    const id = newRunId('transformer', 'tsv:my file.tsv', new Date('2026-03-04T05:06:07Z'));
+    assert.equal(id, 'transformer-tsv-my-file.tsv-20260304-050607');
+    assert.equal(runLabel({ id, model: 'transformer', task: 'tsv:my file.tsv' }), '20260304-050607', 'the group already names model and task');
+    assert.equal(runLabel({ id: 'cli-run', model: 'transformer', task: 'copy' }), 'cli-run');
   });
 });
 
