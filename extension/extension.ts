@@ -12,6 +12,9 @@ import { EngineSupervisor } from './engine/engineSupervisor';
 import { ActiveImageModel } from './image/activeImageModel';
 import { registerImageCommands } from './image/imageCommands';
 import { ImagePanel, type ImagePanelDeps } from './image/imagePanel';
+import { ActiveImageModel } from './image/activeImageModel';
+import { registerImageCommands } from './image/imageCommands';
+import { ImagePanel, type ImagePanelDeps } from './image/imagePanel';
 import { ActiveModel } from './model/activeModel';
 import { registerOpenCheckpoint } from './model/openCheckpoint';
 import { AttentionPanel, type AttentionPanelDeps } from './panels/attentionPanel';
@@ -47,6 +50,8 @@ export function activate(context: vscode.ExtensionContext): AttentionDebuggerApi
   const attentionDeps: AttentionPanelDeps = { extensionUri, engine, activeModel, output };
   const imageModel = new ActiveImageModel(context.workspaceState, engine);
   const imageDeps: ImagePanelDeps = { extensionUri, engine, imageModel, output };
+  const imageModel = new ActiveImageModel(context.workspaceState, engine);
+  const imageDeps: ImagePanelDeps = { extensionUri, engine, imageModel, output };
 
   subscriptions.push(
     output,
@@ -62,6 +67,9 @@ export function activate(context: vscode.ExtensionContext): AttentionDebuggerApi
     registerShowAttention(attentionDeps),
     AttentionPanel.registerSerializer(attentionDeps),
     registerAttentionHover(engine, activeModel),
+    imageModel,
+    registerImageCommands(imageDeps),
+    ImagePanel.registerSerializer(imageDeps),
     imageModel,
     registerImageCommands(imageDeps),
     ImagePanel.registerSerializer(imageDeps),

@@ -7,6 +7,7 @@ import type { EventSchemas, RequestSchemas, Side } from './rpc';
 import { TensorPayload } from './tensor';
 import { attentionRequests } from './attention';
 import { imageRequests } from './image';
+import { imageRequests } from './image';
 import { beamRequests } from './beam';
 import { trainingRequests } from './training';
 
@@ -79,6 +80,7 @@ export const engineSide = {
     'checkpoint.inspect': { params: z.object({ path: z.string().min(1) }), result: CheckpointSummary },
     ...trainingRequests,
     ...attentionRequests,
+    ...imageRequests,
     ...imageRequests,
     ...beamRequests,
   },

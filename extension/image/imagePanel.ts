@@ -1,0 +1,171 @@
+/**
+ * The image attention panel's host: explains an image file with the active image model and shows
+ * it; follows the image model and the image opened in the editor (when the panel is visible); answers
+ * the webview's page requests (rollout controls, a clicked patch) and saves exported drawings.
+ * An older answer never replaces a newer one: each update aborts the previous request and results
+ * are applied only if they belong to the latest update.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { IMAGE_EXTENSIONS, type ImageExplainResult } from '../../protocol/image';
+import { ImageSubject, hostImageSide, imagePanelSide } from '../../protocol/imagePanel';
+import { RpcEndpoint, RpcError } from '../../protocol/rpc';
+import type { EngineSupervisor } from '../engine/engineSupervisor';
+import { renderWebviewHtml, webviewOptions } from '../panels/webviewHtml';
+import { webviewTransport } from '../panels/webviewTransport';
+import type { ActiveImageModel } from './activeImageModel';
+
+const FOLLOW_DEBOUNCE_MS = 200;
+
+export interface ImagePanelDeps {
+  extensionUri: vscode.Uri;
+  engine: EngineSupervisor;
+  imageModel: ActiveImageModel;
+  output: vscode.LogOutputChannel;
+}
+
+/** A local PNG or JPEG file, by its extension. */
+export function isImageUri(uri: vscode.Uri | undefined): boolean {
+  if (!uri || uri.scheme !== 'file') return false;
+  const ext = path.extname(uri.fsPath).slice(1).toLowerCase();
+  return (IMAGE_EXTENSIONS as readonly string[]).includes(ext);
+}
+
+/** The image file shown in the active editor tab (the image preview or any editor of one). */
+export function activeImageTab(): vscode.Uri | undefined {
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  const uri = input instanceof vscode.TabInputCustom || input instanceof vscode.TabInputText ? input.uri : undefined;
+  return uri && isImageUri(uri) ? uri : undefined;
+}
+
+export class ImagePanel {
+  static readonly viewType = 'attentionDebugger.image';
+  private static current: ImagePanel | undefined;
+
+  private readonly rpc: RpcEndpoint<typeof hostImageSide.requests, typeof hostImageSide.events, typeof imagePanelSide.requests, typeof imagePanelSide.events>;
+  private readonly disposables: vscode.Disposable[] = [];
+  private webviewReady = false;
+  private subject: ImageSubject | undefined;
+  private explanation: ImageExplainResult | undefined;
+  private lastStatus: { state: 'loading' | 'error' | 'idle'; message: string; subject?: ImageSubject } | undefined;
+  private inFlight: AbortController | undefined;
+  private generation = 0;
+  private followTimer: NodeJS.Timeout | undefined;
+
+  /** Opens (or reveals) the panel and explains `file` with the active image model. */
+  static async showFile(deps: ImagePanelDeps, file: string): Promise<ImagePanel> {
+    let p = ImagePanel.current;
+    if (p) p.panel.reveal(undefined, true);
+    else {
+      const panel = vscode.window.createWebviewPanel(ImagePanel.viewType, 'Image Attention', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(deps.extensionUri));
+      p = ImagePanel.current = new ImagePanel(panel, deps);
+    }
+    await p.showFile(file);
+    return p;
+  }
+
+  static registerSerializer(deps: ImagePanelDeps): vscode.Disposable {
+    return vscode.window.registerWebviewPanelSerializer(ImagePanel.viewType, {
+      deserializeWebviewPanel: async (panel, state: unknown) => {
+        panel.webview.options = webviewOptions(deps.extensionUri);
+        const p = (ImagePanel.current = new ImagePanel(panel, deps));
+        // The webview saved what it showed; explain it again (the engine restarted with the window).
+        const saved = ImageSubject.safeParse((state as { subject?: unknown } | undefined)?.subject);
+        if (saved.success) void p.update(saved.data);
+      },
+    });
+  }
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    private readonly deps: ImagePanelDeps,
+  ) {
+    const { engine, output, imageModel } = deps;
+    panel.webview.html = renderWebviewHtml(panel.webview, deps.extensionUri, 'imagePanel', 'Image Attention');
+    this.rpc = new RpcEndpoint(webviewTransport(panel.webview), hostImageSide, imagePanelSide, (m) => output.warn(`image panel: ${m}`));
+    this.rpc.handle('image.rollout', (p, ctx) => engine.request('image.rollout', p, { signal: ctx.signal }));
+    this.rpc.handle('image.queryAttention', (p, ctx) => engine.request('image.queryAttention', p, { signal: ctx.signal }));
+    this.rpc.handle('image.rerun', ({ classIndex }) => {
+      if (!this.subject) throw new RpcError('invalid-input', 'no image is shown yet');
+      void this.update(this.subject, classIndex);
+      return {};
+    });
+    this.rpc.handle('export.png', ({ dataUrl, suggestedName }) => this.save(suggestedName, Buffer.from(dataUrl.split(',')[1], 'base64')));
+    this.rpc.on('ready', () => {
+      this.webviewReady = true;
+      if (this.explanation && this.subject) this.rpc.notify('show', { explanation: this.explanation, subject: this.subject });
+      else if (this.lastStatus) this.rpc.notify('status', this.lastStatus);
+    });
+
+    this.disposables.push(
+      imageModel.onDidChange(() => {
+        if (this.subject) void this.showFile(this.subject.file);
+      }),
+      vscode.window.tabGroups.onDidChangeTabs(() => {
+        const uri = activeImageTab();
+        if (!uri || !this.panel.visible || uri.fsPath === this.subject?.file) return;
+        clearTimeout(this.followTimer);
+        this.followTimer = setTimeout(() => void this.showFile(uri.fsPath), FOLLOW_DEBOUNCE_MS);
+      }),
+    );
+    panel.onDidDispose(() => this.dispose(), undefined, this.disposables);
+  }
+
+  private async showFile(file: string): Promise<void> {
+    clearTimeout(this.followTimer);
+    const generation = ++this.generation; // a model lookup in flight loses to a newer request too
+    let spec: string;
+    try {
+      spec = (await this.deps.imageModel.resolve()).spec;
+    } catch (err) {
+      if (generation === this.generation) this.post({ state: 'error', message: RpcError.from(err).message });
+      return;
+    }
+    if (generation === this.generation) await this.update({ spec, file });
+  }
+
+  private post(status: { state: 'loading' | 'error' | 'idle'; message: string; subject?: ImageSubject }): void {
+    this.lastStatus = status;
+    if (status.state === 'error') this.explanation = undefined;
+    if (this.webviewReady) this.rpc.notify('status', status);
+  }
+
+  private async update(subject: ImageSubject, classIndex?: number): Promise<void> {
+    this.inFlight?.abort();
+    const controller = (this.inFlight = new AbortController());
+    const generation = ++this.generation;
+    this.subject = subject;
+    this.panel.title = `Attention: ${path.basename(subject.file)}`;
+    this.post({ state: 'loading', message: `Running the model on ${path.basename(subject.file)}…`, subject });
+    try {
+      const explanation = await this.deps.engine.request('image.explain', { ...subject, classIndex }, { signal: controller.signal });
+      if (generation !== this.generation) return; // a newer update won
+      this.explanation = explanation;
+      this.lastStatus = undefined;
+      if (this.webviewReady) this.rpc.notify('show', { explanation, subject });
+    } catch (err) {
+      const e = RpcError.from(err);
+      if (generation !== this.generation || e.code === 'cancelled') return;
+      this.deps.output.warn(`image attention: ${e.message}${e.detail ? `\n${e.detail}` : ''}`);
+      this.post({ state: 'error', message: e.message, subject });
+    }
+  }
+
+  private async save(suggestedName: string, data: Buffer): Promise<{ saved: boolean }> {
+    const folder = this.subject ? vscode.Uri.file(path.dirname(this.subject.file)) : vscode.workspace.workspaceFolders?.[0]?.uri;
+    const safeName = suggestedName.replace(/[^\w.-]+/g, '_');
+    const target = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, safeName) : undefined, filters: { 'PNG image': ['png'] } });
+    if (!target) return { saved: false };
+    await fs.writeFile(target.fsPath, data);
+    return { saved: true };
+  }
+
+  private dispose(): void {
+    if (ImagePanel.current === this) ImagePanel.current = undefined;
+    clearTimeout(this.followTimer);
+    this.inFlight?.abort();
+    this.rpc.close();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

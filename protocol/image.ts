@@ -1,0 +1,103 @@
+/**
+ * Image attention between the host and the engine. One axis order everywhere: ViT attention is
+ * [layers, heads, queries, keys] with token 0 = [CLS] and token 1 + r * grid + c = the patch at row r,
+ * column c; maps are [rows, cols] row-major over the model's (square) input.
+ *
+ * An explanation's full attention stays in the engine: the result carries what the panel draws first
+ * ([CLS] rows, [L, H, T]) and one patch's rows are fetched as a page when the user clicks it, because a
+ * 12-layer, 12-head, 197-token ViT holds 5.6 M weights (and as many gradients) per image.
+ */
+import { z } from 'zod';
+import { ModelSpec } from './attention';
+import type { RequestSchemas } from './rpc';
+import { TensorPayload } from './tensor';
+
+const Index = z.number().int().nonnegative();
+
+export const IMAGE_MODEL_FORMATS = ['vit', 'vgg-attention'] as const;
+export const ImageModelKind = z.enum(IMAGE_MODEL_FORMATS);
+export type ImageModelKind = z.infer<typeof ImageModelKind>;
+
+export const HeadFusion = z.enum(['mean', 'max', 'min']);
+export type HeadFusion = z.infer<typeof HeadFusion>;
+
+/** Share of each layer's weakest fused weights dropped before rollout ([CLS]'s are never dropped). */
+export const DiscardRatio = z.number().min(0).max(0.99);
+
+/** Image files the panel accepts (what the decoder reads). */
+export const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg'] as const;
+
+export const ImageModelDescription = z.object({
+  spec: ModelSpec,
+  /** Short name: the demo or folder name. */
+  label: z.string(),
+  kind: ImageModelKind,
+  /** The model's input side in pixels (maps cover this square). */
+  inputSize: Index,
+  classNames: z.array(z.string()),
+  /** ViT only. */
+  vit: z.object({ layers: Index, heads: Index, tokens: Index, grid: Index, patchSize: Index }).optional(),
+  metadata: z.record(z.string(), z.unknown()),
+});
+export type ImageModelDescription = z.infer<typeof ImageModelDescription>;
+
+export const ImageMapPayload = z.object({
+  /** 'rollout', 'gradient-rollout', 'cls-attention-last', 'gate-pool3', 'gate-pool4', 'grad-cam'. */
+  id: z.string(),
+  label: z.string(),
+  /** [rows, cols]. */
+  values: TensorPayload,
+});
+export type ImageMapPayload = z.infer<typeof ImageMapPayload>;
+
+export const ClassScore = z.object({ index: Index, name: z.string(), probability: z.number() });
+export type ClassScore = z.infer<typeof ClassScore>;
+
+export const ImageExplainParams = z.object({
+  spec: ModelSpec,
+  /** An absolute path to a PNG or JPEG file. */
+  file: z.string().min(1).max(4096),
+  headFusion: HeadFusion.default('mean'),
+  discardRatio: DiscardRatio.default(0),
+  /** Explain this class instead of the predicted one. */
+  classIndex: Index.optional(),
+  /** Classes listed in `top` (default 5). */
+  topK: z.number().int().min(1).max(1000).default(5),
+});
+export type ImageExplainParams = z.input<typeof ImageExplainParams>;
+
+export const ImageExplainResult = z.object({
+  /** Names this explanation in later page requests; the engine keeps the last few. */
+  explanationId: Index,
+  model: ImageModelDescription,
+  image: z.object({ file: z.string(), format: z.string().optional(), width: Index, height: Index, warnings: z.array(z.string()) }),
+  /** The resized model input [inputSize, inputSize, 3] in [0, 1]. */
+  input: TensorPayload,
+  top: z.array(ClassScore),
+  predicted: Index,
+  explainedClass: Index,
+  maps: z.array(ImageMapPayload),
+  /** ViT: [CLS]'s attention over the patches, [layers, heads, patches] (the [CLS] key left out). */
+  clsAttention: TensorPayload.optional(),
+  milliseconds: z.number(),
+});
+export type ImageExplainResult = z.infer<typeof ImageExplainResult>;
+
+const ExplanationRef = z.object({ explanationId: Index });
+
+export const imageRequests = {
+  /** Reads an image checkpoint's header and config (a ViT or VGG-attention model). */
+  'image.describe': { params: z.object({ spec: ModelSpec }), result: ImageModelDescription },
+  /** Decodes the file, runs the model and computes every map for it. */
+  'image.explain': { params: ImageExplainParams, result: ImageExplainResult },
+  /** ViT: rollout and gradient rollout again with other controls, from the kept attention (no model run). */
+  'image.rollout': {
+    params: ExplanationRef.extend({ headFusion: HeadFusion, discardRatio: DiscardRatio }),
+    result: z.array(ImageMapPayload),
+  },
+  /** ViT: where one query token attends, in every layer and head: [layers, heads, patches] ([CLS] key left out). */
+  'image.queryAttention': {
+    params: ExplanationRef.extend({ query: Index }),
+    result: z.object({ attention: TensorPayload, clsWeights: TensorPayload }),
+  },
+} satisfies RequestSchemas;

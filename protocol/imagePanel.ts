@@ -1,0 +1,40 @@
+/**
+ * Host <-> image attention panel webview. The host sends an explanation ('show'); the webview asks
+ * for rollout with other controls and for a clicked patch's attention (pages of the explanation
+ * the engine keeps), and hands drawings back to the host to save.
+ */
+import { z } from 'zod';
+import { ModelSpec } from './attention';
+import { DiscardRatio, HeadFusion, ImageExplainResult, ImageMapPayload } from './image';
+import type { EventSchemas, RequestSchemas, Side } from './rpc';
+import { TensorPayload } from './tensor';
+
+/** What the panel shows, saved in webview state so a reloaded window can run it again. */
+export const ImageSubject = z.object({ spec: ModelSpec, file: z.string().min(1).max(4096) });
+export type ImageSubject = z.infer<typeof ImageSubject>;
+
+const PNG_DATA_URL = /^data:image\/png;base64,[A-Za-z0-9+/=]+$/;
+const MAX_EXPORT_CHARS = 64 * 1024 * 1024;
+const Index = z.number().int().nonnegative();
+
+export const hostImageSide = {
+  requests: {
+    'image.rollout': { params: z.object({ explanationId: Index, headFusion: HeadFusion, discardRatio: DiscardRatio }), result: z.array(ImageMapPayload) },
+    'image.queryAttention': { params: z.object({ explanationId: Index, query: Index }), result: z.object({ attention: TensorPayload, clsWeights: TensorPayload }) },
+    /** Runs the shown image again (e.g. after a reload, or to explain another class). */
+    'image.rerun': { params: z.object({ classIndex: Index.optional() }), result: z.object({}) },
+    'export.png': { params: z.object({ dataUrl: z.string().max(MAX_EXPORT_CHARS).regex(PNG_DATA_URL), suggestedName: z.string().max(200) }), result: z.object({ saved: z.boolean() }) },
+  },
+  events: {
+    ready: z.object({}),
+  },
+} satisfies Side<RequestSchemas, EventSchemas>;
+
+export const imagePanelSide = {
+  requests: {},
+  events: {
+    show: z.object({ explanation: ImageExplainResult, subject: ImageSubject }),
+    /** Work under way or a problem (a bad image, a missing model), shown in place of the drawing. */
+    status: z.object({ state: z.enum(['loading', 'error', 'idle']), message: z.string(), subject: ImageSubject.optional() }),
+  },
+} satisfies Side<RequestSchemas, EventSchemas>;
