@@ -149,6 +149,9 @@ export async function readRun(dir: string, alive: (pid: number) => boolean = pro
       summary.lastLoss = last.loss;
     }
   }
+  // A checkpoint at step N means N steps were trained (a stopped trainer may log its last step only there).
+  const newest = summary.checkpoints.at(-1)?.step ?? 0;
+  if (newest > summary.step) summary.step = newest;
   return summary;
 }
 

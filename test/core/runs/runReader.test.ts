@@ -54,6 +54,11 @@ describe('runs: reading run folders', () => {
     assert.equal(run?.lastLoss, 0.5);
   });
 
+  it('a run stopped between logged steps reports the step of its newest checkpoint', async () => {
+    const dir = await makeRun(root, 'r', { status: { status: 'stopped', step: 180, updatedAt: '' }, checkpoints: [150, 183] });
+    assert.equal((await readRun(dir))?.step, 183);
+  });
+
   it('lists runs newest first, skips folders that are not runs, lists checkpoints by step', async () => {
     await makeRun(root, 'old', { createdAt: '2026-01-01T00:00:00Z', checkpoints: [200, 100] });
     await makeRun(root, 'new', { createdAt: '2026-02-01T00:00:00Z' });
