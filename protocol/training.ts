@@ -8,6 +8,7 @@
  * (started by any caller) and answers once the run's files are final.
  */
 import { z } from 'zod';
+import type { RequestSchemas } from './rpc';
 
 export const TRAINABLE_MODELS = ['transformer', 'vit', 'vgg-attention'] as const;
 export const TrainableModel = z.enum(TRAINABLE_MODELS);
@@ -85,4 +86,4 @@ export const trainingRequests = {
   },
   /** The run folders this engine is training now. */
   'train.active': { params: z.object({}), result: z.object({ runDirs: z.array(z.string()) }) },
-};
+} satisfies RequestSchemas;
