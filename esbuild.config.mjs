@@ -36,7 +36,7 @@ const builds = [
   { ...nodeCommon, entryPoints: { extension: 'extension/extension.ts' }, outdir: 'dist/extension', external: ['vscode'] },
   { ...nodeCommon, entryPoints: { engine: 'core/engine/main.ts', cli: 'core/cli/main.ts' }, outdir: 'dist/core' },
   {
-    entryPoints: { enginePanel: 'webview/enginePanel/main.ts', attentionPanel: 'webview/attentionPanel/main.ts', runsPanel: 'webview/runsPanel/main.ts', imagePanel: 'webview/imagePanel/main.ts', panel: 'webview/common/panel.css' },
+    entryPoints: { enginePanel: 'webview/enginePanel/main.ts', attentionPanel: 'webview/attentionPanel/main.ts', runsPanel: 'webview/runsPanel/main.ts', beamPanel: 'webview/beamPanel/main.ts', imagePanel: 'webview/imagePanel/main.ts', panel: 'webview/common/panel.css' },
     outdir: 'dist/webview',
     bundle: true,
     platform: 'browser',

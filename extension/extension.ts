@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { BackendPreference, type EngineInfo } from '../protocol/engine';
 import { registerInspectCheckpoint } from './commands/inspectCheckpoint';
+import { registerDecodeBeam } from './commands/decodeBeam';
 import { registerShowAttention } from './commands/showAttention';
 import { registerAttentionHover } from './hover/attentionHover';
 import { notifyEngineLifecycle, RESTART_ENGINE_COMMAND } from './engine/engineNotifications';
@@ -18,6 +19,7 @@ import { ImagePanel, type ImagePanelDeps } from './image/imagePanel';
 import { ActiveModel } from './model/activeModel';
 import { registerOpenCheckpoint } from './model/openCheckpoint';
 import { AttentionPanel, type AttentionPanelDeps } from './panels/attentionPanel';
+import { BeamPanel } from './panels/beamPanel';
 import { EnginePanel } from './panels/enginePanel';
 import { registerRuns } from './runs/registerRuns';
 import { createActiveModelStatusBar } from './status/activeModelStatusBar';
@@ -67,6 +69,8 @@ export function activate(context: vscode.ExtensionContext): AttentionDebuggerApi
     registerShowAttention(attentionDeps),
     AttentionPanel.registerSerializer(attentionDeps),
     registerAttentionHover(engine, activeModel),
+    registerDecodeBeam(attentionDeps),
+    BeamPanel.registerSerializer(attentionDeps),
     imageModel,
     registerImageCommands(imageDeps),
     ImagePanel.registerSerializer(imageDeps),

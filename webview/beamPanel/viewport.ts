@@ -39,5 +39,5 @@ export function centreOn(view: View, tx: number, ty: number, px: number, py: num
 
 /** Labels and scores are drawn only when they can be read. */
 export function detailLevel(scale: number): 'full' | 'label' | 'shape' {
-  return scale >= 0.7 ? 'full' : scale >= 0.35 ? 'label' : 'shape';
+  return scale >= 0.75 ? 'full' : scale >= 0.35 ? 'label' : 'shape';
 }
