@@ -19,7 +19,8 @@ import { getTask, TASK_NAMES } from '../tasks';
 import { datasetFromPairs, type Seq2SeqDataset } from '../tasks/task';
 import { describeProblems, readPlainText, readTsvCorpus } from '../text/corpus';
 import { trainTransformer } from '../training/trainTransformer';
-import { CONFIG_JSON, type RunConfig } from './runFormat';
+import { CONFIG_JSON, METRICS_JSONL, type RunConfig } from './runFormat';
+import { readMetrics } from './runWriter';
 import { DATA_JSON, PROCESS_JSON, type RunDataFile } from './runReader';
 
 export interface RunProgress {
@@ -133,6 +134,9 @@ export async function trainRun(args: TrainRunArgs): Promise<TrainRunResult> {
     if (saved.success) o = { ...saved.data, ...defined(o) };
     steps = o.steps;
     steps ??= typeof config.training?.steps === 'number' ? config.training.steps : undefined;
+    // The resume rewrites metrics.jsonl without corrupt lines (e.g. one half-written by a crash): say so.
+    const { skippedLines } = await readMetrics(runDir);
+    if (skippedLines.length) warn(`${path.join(runDir, METRICS_JSONL)}: skipped ${skippedLines.length} corrupt line(s) (line ${skippedLines.slice(0, 5).join(', ')}${skippedLines.length > 5 ? ', …' : ''}); the resume drops them`);
   } else {
     if (!model) throw new RpcError('bad-request', 'train: name the model to train');
     const exists = await fs.stat(path.join(runDir, CONFIG_JSON)).catch(() => undefined);

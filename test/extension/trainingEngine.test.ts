@@ -108,7 +108,10 @@ describe('training: engine process', function () {
 
     // A half-written line, as a crash mid-append leaves: skipped, not fatal.
     await fs.appendFile(path.join(runDir, 'metrics.jsonl'), '{"step": 99, "lo');
+    const logs: string[] = [];
+    engine.onLog((_level, message) => logs.push(message));
     const resumed = await engine.request('train.start', { runDir, resume: true }); // the supervisor restarts the engine
+    assert.ok(logs.some((m) => /metrics\.jsonl: skipped 1 corrupt line/.test(m)), 'the corrupt line is reported');
     assert.equal(resumed.status, 'finished');
     assert.equal(resumed.step, 80);
     const { records, skippedLines } = await readMetrics(runDir);
