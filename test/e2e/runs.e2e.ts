@@ -160,6 +160,38 @@ describe('training runs in VS Code', function () {
     assert.ok((await chartLastStep(page)) > stoppedAt, 'the chart shows the resumed steps');
   });
 
+  it('a checkpoint clicked in the tree becomes the active model; a run is duplicated with edited options, and deleted after confirming', async () => {
+    const { page } = vs;
+    const row = runRow(page);
+    const runName = (await row.textContent())?.match(/^\d{8}-\d{6}/)?.[0] ?? '';
+    // Expand the run, then its checkpoints, and click the newest.
+    await row.locator('.monaco-tl-twistie').click();
+    const folder = page.locator('.part.sidebar .monaco-list-row[role="treeitem"]', { hasText: /^Checkpoints/ }).first();
+    await folder.locator('.monaco-tl-twistie').click();
+    const checkpoint = page.locator('.part.sidebar .monaco-list-row[role="treeitem"]', { hasText: /^step \d+$/ }).first();
+    const step = (await checkpoint.textContent())?.match(/step (\d+)/)?.[1];
+    await checkpoint.click();
+    await expect(statusBarItem(page, new RegExp(`transformer-reverse-${runName}@${step}`))).toBeVisible(WAIT_MS);
+
+    await row.click({ button: 'right' });
+    await chooseContextMenuItem(page, 'Duplicate Run with Edited Options');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    const options = JSON.parse(await input.inputValue()) as Record<string, unknown>;
+    assert.equal(options.dModel, 16, 'the options of the run are offered for editing');
+    await input.fill(JSON.stringify({ ...options, steps: 20 }));
+    await input.press('Enter');
+    const rows = page.locator('.part.sidebar .monaco-list-row[role="treeitem"]', { hasText: /^\d{8}-\d{6}/ });
+    const copy = rows.filter({ hasText: /finished · step 20\/20/ }).first();
+    await expect(copy).toBeVisible(WAIT_MS);
+
+    await copy.click({ button: 'right' });
+    await chooseContextMenuItem(page, 'Delete Run');
+    await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Delete' }).click();
+    await page.locator('.part.sidebar .monaco-list-row[role="treeitem"]', { hasText: /finished · step 20\/20/ }).waitFor({ state: 'detached', timeout: WAIT_MS });
+    assert.equal(readdirSync(path.join(vs.workspaceDir, '.attention-runs')).filter((n) => n.startsWith('transformer-reverse-')).length, 1, 'the copy is gone, the original stays');
+  });
+
   it('shows a run started from the CLI while it trains, as failed once its process is killed, and resumes it in the engine', async () => {
     const { page } = vs;
     const cli = path.join(repoRoot, 'dist', 'core', 'cli.js');
