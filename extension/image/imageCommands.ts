@@ -9,10 +9,9 @@ import { IMAGE_EXTENSIONS } from '../../protocol/image';
 import type { EngineSupervisor } from '../engine/engineSupervisor';
 import { withEngineProgress } from '../engine/withEngineProgress';
 import { isImageDemo } from './activeImageModel';
-import { activeImageTab, ImagePanel, isImageUri, type ImagePanelDeps } from './imagePanel';
+import { activeImageTab, CHOOSE_IMAGE_MODEL_COMMAND, ImagePanel, isImageUri, type ImagePanelDeps } from './imagePanel';
 
 export const VISUALIZE_ATTENTION_COMMAND = 'attentionDebugger.visualizeAttention';
-export const CHOOSE_IMAGE_MODEL_COMMAND = 'attentionDebugger.chooseImageModel';
 
 async function askForImage(): Promise<vscode.Uri | undefined> {
   const near = activeImageTab() ?? vscode.workspace.workspaceFolders?.[0]?.uri;

@@ -17,6 +17,8 @@ import { webviewTransport } from '../panels/webviewTransport';
 import type { ActiveImageModel } from './activeImageModel';
 
 const FOLLOW_DEBOUNCE_MS = 200;
+/** Defined here (not in imageCommands.ts, which imports this file) so the panel can open the choice. */
+export const CHOOSE_IMAGE_MODEL_COMMAND = 'attentionDebugger.chooseImageModel';
 
 export interface ImagePanelDeps {
   extensionUri: vscode.Uri;
@@ -56,7 +58,10 @@ export class ImagePanel {
   /** Opens (or reveals) the panel and explains `file` with the active image model. */
   static async showFile(deps: ImagePanelDeps, file: string): Promise<ImagePanel> {
     let p = ImagePanel.current;
-    if (p) p.panel.reveal(undefined, true);
+    // Beside the active editor, so the image stays in view with its attention; a panel that shares
+    // the image's group moves beside it.
+    const activeGroup = vscode.window.tabGroups.activeTabGroup;
+    if (p) p.panel.reveal(activeImageTab() && p.panel.viewColumn === activeGroup.viewColumn ? vscode.ViewColumn.Beside : undefined, true);
     else {
       const panel = vscode.window.createWebviewPanel(ImagePanel.viewType, 'Image Attention', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(deps.extensionUri));
       p = ImagePanel.current = new ImagePanel(panel, deps);
@@ -89,6 +94,10 @@ export class ImagePanel {
     this.rpc.handle('image.rerun', ({ classIndex }) => {
       if (!this.subject) throw new RpcError('invalid-input', 'no image is shown yet');
       void this.update(this.subject, classIndex);
+      return {};
+    });
+    this.rpc.handle('image.chooseModel', async () => {
+      await vscode.commands.executeCommand(CHOOSE_IMAGE_MODEL_COMMAND);
       return {};
     });
     this.rpc.handle('export.png', ({ dataUrl, suggestedName }) => this.save(suggestedName, Buffer.from(dataUrl.split(',')[1], 'base64')));

@@ -78,6 +78,8 @@ describe('image panel: overlay maths', () => {
   it('percent keeps a readable precision', () => {
     assert.equal(percent(0.9734), '97.3%');
     assert.equal(percent(0.0123), '1.23%');
-    assert.equal(percent(0.0000412), '4.1e-3%');
+    assert.equal(percent(0.00041), '0.04%');
+    assert.equal(percent(0.0000412), '<0.01%');
+    assert.equal(percent(NaN), '?');
   });
 });

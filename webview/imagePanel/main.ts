@@ -220,7 +220,14 @@ function header(e: ImageExplainResult): HTMLElement {
   return el(
     'div',
     {},
-    el('p', {}, el('strong', { 'data-testid': 'image-name' }, name), ` · ${e.image.format?.toUpperCase() ?? 'image'} ${e.image.width}×${e.image.height} → ${e.model.inputSize}×${e.model.inputSize} · `, el('span', { 'data-testid': 'model-label' }, e.model.label), ` (${e.model.kind}) · ${e.milliseconds.toFixed(0)} ms`),
+    el(
+      'div',
+      { class: 'row' },
+      el('strong', { 'data-testid': 'image-name' }, name),
+      el('span', { class: 'muted' }, `${e.image.format?.toUpperCase() ?? 'image'} ${e.image.width}×${e.image.height} → ${e.model.inputSize}×${e.model.inputSize}, ${e.milliseconds.toFixed(0)} ms`),
+      el('span', {}, 'Model: ', el('span', { 'data-testid': 'model-label' }, e.model.label), ` (${e.model.kind})`),
+      button('choose-model', 'Change Model…', () => void rpc.request('image.chooseModel', {}).catch((err) => setStatus({ state: 'error', message: RpcError.from(err).message }))),
+    ),
     ...warnings,
   );
 }
@@ -264,11 +271,11 @@ function vitView(e: ImageExplainResult): HTMLElement {
     s.mode === 'attention'
       ? el(
           'div',
-          { class: 'row' },
+          { class: 'row query-row' },
           el('span', { 'data-testid': 'query' }, queryPatch === undefined ? 'Showing where [CLS] attends. Click a patch to see where it attends.' : `Showing where patch (row ${Math.floor(queryPatch / vit.grid)}, column ${queryPatch % vit.grid}) attends.`),
           queryPatch === undefined ? '' : button('query-cls', 'Back to [CLS]', () => update({ query: 0 })),
         )
-      : el('div', { class: 'row muted' }, 'Rollout: how much each patch flows into the final [CLS], through every layer (A + I, rows renormalised, multiplied). Click a patch to see its own attention.');
+      : el('div', { class: 'row muted query-row' }, 'Rollout: how much each patch flows into the final [CLS], through every layer (A + I, rows renormalised, multiplied). Click a patch to see its own attention.');
 
   let layerData: Layer | undefined;
   const redraw = () => {

@@ -86,8 +86,10 @@ export function overlayRgba(values: ArrayLike<number>, scale: number, opacity: n
   return out;
 }
 
-/** Probability as a percentage with sensible precision ("97.3%", "0.04%"). */
+/** Probability as a percentage with sensible precision ("97.3%", "1.23%", "0.04%", "<0.01%"). */
 export function percent(p: number): string {
   const v = p * 100;
-  return `${v >= 10 ? v.toFixed(1) : v >= 0.1 ? v.toFixed(2) : v.toExponential(1)}%`;
+  if (!Number.isFinite(v)) return '?';
+  if (v >= 10) return `${v.toFixed(1)}%`;
+  return v >= 0.01 ? `${v.toFixed(2)}%` : '<0.01%';
 }

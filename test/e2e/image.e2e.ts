@@ -1,0 +1,169 @@
+/**
+ * Image attention in a real VS Code: right-click a PNG in the explorer, choose Visualize Attention,
+ * see the overlay and the class list; change the layer and click a patch, and the overlay changes
+ * each time; right-click a text file named .png and read the message in the panel.
+ * Uses the shipped demo ViT (demo/checkpoints/vit-scenes), the default when no image model is set.
+ */
+import * as assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import type { FrameLocator, Locator } from 'playwright-core';
+import { expect } from './harness/expect';
+import { openVsCode, repoRoot, type VsCodeSession } from './harness/vscodeSession';
+import { activeWebview, chooseContextMenuItem, expandFolders, explorerItem, runCommand, waitForExtension } from './harness/workbench';
+
+const ANSWER_MS = 60_000;
+
+/** The drawn overlay (its data-overlay names what it shows once the numbers are drawn). */
+function overlay(view: FrameLocator): Locator {
+  return view.locator('[data-testid="overlay-canvas"][data-overlay]').first();
+}
+
+async function pixels(view: FrameLocator): Promise<string> {
+  return overlay(view).evaluate((c) => (c as unknown as { toDataURL(): string }).toDataURL());
+}
+
+/** How many pixels of the canvas are drawn (alpha > 0), and how many distinct colours they have. */
+async function drawnStats(view: FrameLocator): Promise<{ drawn: number; colours: number }> {
+  return overlay(view).evaluate((node) => {
+    const c = node as unknown as { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let drawn = 0;
+    const colours = new Set<number>();
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 3] > 0) drawn++;
+      colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+    }
+    return { drawn, colours: colours.size };
+  });
+}
+
+async function changed(view: FrameLocator, before: string, what: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if ((await overlay(view).count()) && (await pixels(view)) !== before) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`the overlay did not change after ${what}`);
+}
+
+/** E2E_SHOTS=dir saves a screenshot of each state the tests reach, for looking at the panel. */
+async function shot(vs: VsCodeSession, name: string): Promise<void> {
+  if (process.env.E2E_SHOTS) await vs.page.screenshot({ path: path.join(process.env.E2E_SHOTS, `image-${name}.png`) });
+}
+
+async function visualize(vs: VsCodeSession, file: string): Promise<void> {
+  await explorerItem(vs.page, file).click({ button: 'right' });
+  await chooseContextMenuItem(vs.page, 'Visualize Attention');
+}
+
+describe('image attention in VS Code', function () {
+  let vs: VsCodeSession;
+
+  before(async function () {
+    this.timeout(120_000);
+    vs = await openVsCode();
+    await waitForExtension(vs.page);
+    await runCommand(vs.page, 'View: Show Explorer');
+    await expandFolders(vs.page, ['images']);
+  });
+  after(async () => vs?.close());
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      const shot = path.join(process.env.E2E_ARTIFACTS ?? '/tmp', `e2e-${this.currentTest.title.replace(/\W+/g, '-')}.png`);
+      await vs.page.screenshot({ path: shot }).catch(() => undefined);
+      console.error(`screenshot: ${shot}`);
+    }
+  });
+
+  it('right-click a PNG, Visualize Attention: the overlay is drawn and the classes are listed', async () => {
+    await visualize(vs, 'scene-01-circle.png');
+    const view = activeWebview(vs.page);
+    await expect(view.getByTestId('class-list')).toHaveText(/Predicted: \w+ \(\d/, ANSWER_MS);
+    assert.ok((await view.locator('[data-testid="class-list"] li').count()) >= 2, 'fewer than two classes listed');
+    await expect(overlay(view)).toBeVisible(ANSWER_MS);
+    assert.match((await overlay(view).getAttribute('data-overlay')) ?? '', /^\[CLS\] → patches, layer 0, mean of heads$/);
+    const stats = await drawnStats(view);
+    assert.ok(stats.drawn > 1000 && stats.colours > 20, `the overlay canvas looks empty: ${JSON.stringify(stats)}`);
+    await expect(view.getByTestId('image-name')).toHaveText(/^scene-01-circle\.png$/);
+    await shot(vs, 'cls');
+  });
+
+  it('changing the layer changes the overlay', async () => {
+    const view = activeWebview(vs.page);
+    const before = await pixels(view);
+    await view.getByTestId('layer-select').click();
+    await view.getByTestId('layer-select').locator('vscode-option').filter({ hasText: 'layer 1' }).click();
+    await changed(view, before, 'choosing layer 1');
+    assert.match((await overlay(view).getAttribute('data-overlay')) ?? '', /layer 1,/);
+  });
+
+  it('clicking a patch shows where that patch attends', async () => {
+    const view = activeWebview(vs.page);
+    const before = await pixels(view);
+    await overlay(view).click({ position: { x: 300, y: 60 } }); // a 384 px drawing of an 8 x 8 grid: row 1, column 6
+    await expect(view.getByTestId('query')).toHaveText(/patch \(row 1, column 6\) attends/, ANSWER_MS);
+    await changed(view, before, 'clicking a patch');
+    assert.match((await overlay(view).getAttribute('data-overlay')) ?? '', /^patch 14 → patches, layer 1/);
+    await shot(vs, 'patch');
+  });
+
+  it('rollout with head fusion and discard ratio draws its own overlay', async () => {
+    const view = activeWebview(vs.page);
+    const before = await pixels(view);
+    await view.getByTestId('map-select').click();
+    await view.getByTestId('map-select').locator('vscode-option').filter({ hasText: 'Attention rollout' }).click();
+    await changed(view, before, 'choosing rollout');
+    assert.match((await overlay(view).getAttribute('data-overlay')) ?? '', /^Attention rollout \(mean of heads\)$/);
+    const mean = await pixels(view);
+    await view.getByTestId('fusion-select').click();
+    await view.getByTestId('fusion-select').locator('vscode-option').filter({ hasText: 'max' }).click();
+    await changed(view, mean, 'choosing max fusion');
+    assert.match((await overlay(view).getAttribute('data-overlay')) ?? '', /max of heads/);
+    await shot(vs, 'rollout');
+  });
+
+  it('editor title: Visualize Attention on an open image puts the panel beside it', async () => {
+    await explorerItem(vs.page, 'scene-03-triangle.png').click();
+    const action = vs.page.locator('.editor-actions .action-label[aria-label^="Visualize Attention"]').first();
+    await action.click({ timeout: 15_000 });
+    const view = activeWebview(vs.page);
+    await expect(view.getByTestId('image-name')).toHaveText(/^scene-03-triangle\.png$/, ANSWER_MS);
+    assert.equal(await vs.page.locator('.editor-group-container').count(), 2, 'the panel is not in a group beside the image');
+  });
+
+  it('follows the image opened in the editor, keeping the controls', async () => {
+    await explorerItem(vs.page, 'scene-02-square.png').click();
+    const view = activeWebview(vs.page);
+    await expect(view.getByTestId('image-name')).toHaveText(/^scene-02-square\.png$/, ANSWER_MS);
+    await expect(overlay(view)).toBeVisible(ANSWER_MS);
+    assert.match((await overlay(view).getAttribute('data-overlay')) ?? '', /^Attention rollout \(max of heads\)$/);
+  });
+
+  it('after a window reload the panel shows the same image and controls again', async () => {
+    await vs.reload();
+    const view = activeWebview(vs.page);
+    await expect(view.getByTestId('image-name')).toHaveText(/^scene-02-square\.png$/, ANSWER_MS);
+    await expect(overlay(view)).toBeVisible(ANSWER_MS);
+    assert.match((await overlay(view).getAttribute('data-overlay')) ?? '', /^Attention rollout \(max of heads\)$/);
+  });
+
+  it('VGG-attention: both gates and Grad-CAM side by side after Set Image Model', async function () {
+    if (!existsSync(path.join(repoRoot, 'demo', 'checkpoints', 'vgg-attention-scenes', 'model.json'))) this.skip();
+    await runCommand(vs.page, 'Attention Debugger: Set Image Model');
+    const pick = vs.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'vgg-attention-scenes' }).first();
+    await pick.click();
+    const view = activeWebview(vs.page);
+    await expect(view.getByTestId('model-label')).toHaveText(/^vgg-attention-scenes$/, ANSWER_MS);
+    const maps = await view.locator('[data-testid="overlay-canvas"]').evaluateAll((cs) => cs.map((c) => c.getAttribute('data-map')));
+    assert.deepEqual(maps, ['gate-pool3', 'gate-pool4', 'grad-cam']);
+    await shot(vs, 'vgg');
+  });
+
+  it('right-click a text file named .png: the panel says what is wrong', async () => {
+    await visualize(vs, 'corrupt.png');
+    const status = activeWebview(vs.page).getByTestId('status');
+    await expect(status).toHaveText(/corrupt\.png: .*(not a PNG|signature|not an image|unknown|format)/i, ANSWER_MS);
+    assert.equal(await status.getAttribute('role'), 'alert');
+    await shot(vs, 'corrupt');
+  });
+});
