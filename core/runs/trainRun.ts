@@ -21,7 +21,7 @@ import { describeProblems, readPlainText, readTsvCorpus } from '../text/corpus';
 import { trainTransformer } from '../training/trainTransformer';
 import { CONFIG_JSON, METRICS_JSONL, type RunConfig } from './runFormat';
 import { readMetrics } from './runWriter';
-import { DATA_JSON, PROCESS_JSON, type RunDataFile } from './runReader';
+import { DATA_JSON, PROCESS_JSON, processAlive, type RunDataFile, type RunProcessFile } from './runReader';
 
 export interface RunProgress {
   step: number;
@@ -127,6 +127,13 @@ export async function trainRun(args: TrainRunArgs): Promise<TrainRunResult> {
   let steps = o.steps;
   if (args.resume) {
     const config = await readConfig(runDir);
+    const owner = await fs
+      .readFile(path.join(runDir, PROCESS_JSON), 'utf8')
+      .then((t) => JSON.parse(t) as RunProcessFile)
+      .catch(() => undefined);
+    if (owner && owner.pid !== process.pid && owner.hostname === os.hostname() && processAlive(owner.pid)) {
+      throw new RpcError('bad-request', `${runDir} is being trained by process ${owner.pid}; stop it before resuming`);
+    }
     model ??= config.model as TrainableModel;
     data = await resumeData(runDir, config, data);
     // Logging, checkpoint and evaluation intervals as the run was started, unless given again.

@@ -49,6 +49,13 @@ describe('runs: trainRun', function () {
     assert.deepEqual((await readMetrics(runDir)).records.map((r) => r.step), [2, 4, 6, 8, 10], 'the saved logEvery (2) was kept on resume');
   });
 
+  it('refuses to resume a run another live process is training', async () => {
+    const runDir = path.join(dir, 'busy');
+    await trainRun({ runDir, model: 'transformer', data: { kind: 'task', name: 'copy' }, options: { ...TINY, steps: 4 } });
+    await fs.writeFile(path.join(runDir, 'process.json'), JSON.stringify({ pid: process.ppid, hostname: os.hostname(), startedAt: '' }));
+    await assert.rejects(trainRun({ runDir, resume: true, options: { steps: 8 } }), new RegExp(`being trained by process ${process.ppid}`));
+  });
+
   it('refuses what it cannot train, before making a folder', async () => {
     const runDir = path.join(dir, 'x');
     await assert.rejects(trainRun({ runDir, data: { kind: 'task', name: 'reverse' } }), /name the model/);
