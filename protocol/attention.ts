@@ -91,7 +91,13 @@ export const attentionRequests = {
   'model.describe': { params: z.object({ spec: ModelSpec }), result: ModelDescription },
   /** One forward pass with every head captured. `ablate` zeroes those heads' outputs. */
   'attention.capture': {
-    params: z.object({ spec: ModelSpec, text: z.string().max(MAX_TEXT_CHARS), ablate: z.array(HeadRef).max(4096).default([]) }),
+    params: z.object({
+      spec: ModelSpec,
+      text: z.string().max(MAX_TEXT_CHARS),
+      ablate: z.array(HeadRef).max(4096).default([]),
+      /** seq2seq only: false skips decoding an output (hovers need only the encoder's attention). */
+      decode: z.boolean().default(true),
+    }),
     result: CaptureResult,
   },
   /** One layer of one kind: [heads, queries, keys]. */

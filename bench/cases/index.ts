@@ -1,10 +1,12 @@
 /** Every benchmark case, in the order they run. Add a file's cases here. */
 import type { BenchCase } from '../benchCase';
+import { beamPanelCases } from './beamPanel';
 import { engineProcessCases } from './engineProcess';
 import { imageCases } from './image';
 import { matmulCases } from './matmul';
 import { runLoggingCases } from './runLogging';
+import { textAttentionCases } from './textAttention';
 import { transformerCases } from './transformer';
 import { vscodeBrowserCases } from './vscodeBrowser';
 
-export const allCases: BenchCase[] = [...engineProcessCases, ...matmulCases, ...imageCases, ...transformerCases, ...runLoggingCases, ...vscodeBrowserCases];
+export const allCases: BenchCase[] = [...engineProcessCases, ...matmulCases, ...imageCases, ...transformerCases, ...runLoggingCases, ...textAttentionCases, ...vscodeBrowserCases, ...beamPanelCases];

@@ -38,6 +38,7 @@ export function captureText(
   model: { bundle: TransformerBundle; description: CaptureResult['model'] },
   text: string,
   ablate: HeadRef[],
+  decode = true,
 ): CaptureResult {
   const { bundle, description } = model;
   const tokenizer = bundle.sourceTokenizer ?? bundle.targetTokenizer;
@@ -59,7 +60,7 @@ export function captureText(
 
   const capture =
     description.kind === 'seq2seq'
-      ? captureAttention(bundle, kept, undefined, { ablate, allowUnknown: true })
+      ? captureAttention(bundle, kept, decode ? undefined : '', { ablate, allowUnknown: true })
       : captureAttention(bundle, null, kept, { ablate, allowUnknown: true });
 
   // The text axis shows what the user wrote, also where the model read <unk>.

@@ -58,7 +58,8 @@ export function registerAttentionHover(engine: EngineSupervisor, activeModel: Ac
     const key = `${spec}\n${text}`;
     const hit = cache.get(key);
     if (hit) return hit;
-    const result = await engine.request('attention.capture', { spec, text, ablate: [] }, { signal });
+    // A hover shows where the text attends (encoder or LM self-attention): no output to decode.
+    const result = await engine.request('attention.capture', { spec, text, ablate: [], decode: false }, { signal });
     cache.set(key, result);
     while (cache.size > CACHE_LINES) cache.delete(cache.keys().next().value as string);
     return result;

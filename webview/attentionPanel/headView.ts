@@ -21,36 +21,49 @@ export function headViewGeometry(queries: number, keys: number): HeadViewGeometr
   return { rows, width: 2 * L.labelWidth + L.linkWidth, height: rows * L.row + 8 };
 }
 
+/** The lines worth drawing for each head of one layer page: computed once per page, reused by
+ * every redraw (head toggles and hovering only filter them). */
+export function linksPerHead(page: Float32Array, shape: readonly number[]): HeadLinks[] {
+  const [H, Q, K] = shape;
+  return Array.from({ length: H }, (_, h) => strongLinks(page.subarray(h * Q * K, (h + 1) * Q * K), Q, K, HEAD_LAYOUT.minWeight, HEAD_LAYOUT.maxLinksPerHead));
+}
+
+export type HeadLinks = { q: number; k: number; w: number }[];
+
+/** Opacity levels: lines are stroked in one path per (head, level), not one call per line, which
+ * keeps a 512-token, 12-head redraw to ~100 canvas stroke calls. */
+const ALPHA_LEVELS = 8;
+
 export function drawHeadView(
   canvas: HTMLCanvasElement,
-  page: Float32Array,
-  shape: readonly number[],
+  links: HeadLinks[],
   queryLabels: string[],
   keyLabels: string[],
   enabledHeads: ReadonlySet<number>,
   focus: TokenRef | undefined,
 ): HeadViewGeometry {
-  const [H, Q, K] = shape;
   const L = HEAD_LAYOUT;
-  const g = headViewGeometry(Q, K);
+  const g = headViewGeometry(queryLabels.length, keyLabels.length);
   const ctx = prepareCanvas(canvas, g.width, g.height);
   const y = (i: number) => 4 + (i + 0.5) * L.row;
   const x0 = L.labelWidth;
   const x1 = L.labelWidth + L.linkWidth;
-  for (let h = 0; h < H; h++) {
-    if (!enabledHeads.has(h)) continue;
-    ctx.strokeStyle = headColor(h, H);
-    const matrix = page.subarray(h * Q * K, (h + 1) * Q * K);
-    for (const { q, k, w } of strongLinks(matrix, Q, K, L.minWeight, L.maxLinksPerHead)) {
+  ctx.lineWidth = 2;
+  links.forEach((headLinks, h) => {
+    if (!enabledHeads.has(h)) return;
+    ctx.strokeStyle = headColor(h, links.length);
+    const paths = Array.from({ length: ALPHA_LEVELS }, () => new Path2D());
+    for (const { q, k, w } of headLinks) {
       if (focus && !(focus.side === 'query' ? focus.index === q : focus.index === k)) continue;
-      ctx.globalAlpha = Math.min(1, w);
-      ctx.lineWidth = 2;
-      ctx.beginPath();
-      ctx.moveTo(x0, y(q));
-      ctx.lineTo(x1, y(k));
-      ctx.stroke();
+      const level = Math.min(ALPHA_LEVELS - 1, Math.floor(Math.min(1, w) * ALPHA_LEVELS));
+      paths[level].moveTo(x0, y(q));
+      paths[level].lineTo(x1, y(k));
     }
-  }
+    paths.forEach((path, level) => {
+      ctx.globalAlpha = (level + 1) / ALPHA_LEVELS;
+      ctx.stroke(path);
+    });
+  });
   ctx.globalAlpha = 1;
   ctx.font = fontFor(L.font);
   ctx.textBaseline = 'middle';

@@ -24,9 +24,9 @@ export function registerAttentionHandlers({ rpc, backendReady }: HandlerContext)
     await backendReady();
     return (await models.get(spec)).description;
   });
-  rpc.handle('attention.capture', async ({ spec, text, ablate }) => {
+  rpc.handle('attention.capture', async ({ spec, text, ablate, decode }) => {
     await backendReady();
-    return captureText(captures, await models.get(spec), text, ablate);
+    return captureText(captures, await models.get(spec), text, ablate, decode);
   });
   rpc.handle('attention.layer', ({ captureId, kind, layer }) => badIndex(() => layerPage(captures.map(captureId, kind), layer)));
   rpc.handle('attention.thumbnails', ({ captureId, kind, size }) => thumbnails(captures.map(captureId, kind), size));

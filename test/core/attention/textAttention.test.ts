@@ -51,6 +51,15 @@ describe('text attention (engine side)', () => {
     await assert.rejects(models.get(os.tmpdir()), (e: RpcError) => e.code === 'not-found' && /no model\.json here/.test(e.message));
   });
 
+  it('can skip decoding (hovers): the text axis is the same, the decoder reads only <bos>', async () => {
+    const m = await models.get(seq2seqDir);
+    const store = new CaptureStore();
+    const full = captureText(store, m, 'abcd', []);
+    const quick = captureText(store, m, 'abcd', [], false);
+    assert.deepEqual(quick.decoder.inputLabels, ['<bos>']);
+    assert.deepEqual(Array.from(layerPage(store.map(quick.captureId, 'encoder-self'), 1).data), Array.from(layerPage(store.map(full.captureId, 'encoder-self'), 1).data));
+  });
+
   it('the LM reads the text on the decoder, after <bos>', async () => {
     const r = captureText(new CaptureStore(), await models.get(lmDir), 'cab', []);
     assert.deepEqual(r.textQueries, { kind: 'decoder-self', offset: 1 });
