@@ -64,6 +64,7 @@ export function registerRuns(
   const tree = new RunsTreeProvider(store);
   const view = vscode.window.createTreeView(RUNS_VIEW, { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
   const sessions = new TrainingSessions(engine, output, () => void store.refresh());
+  const offStoreError = store.onError((message) => output.warn(message));
 
   const pickData = async (): Promise<TrainData | undefined> => {
     type Item = vscode.QuickPickItem & { data?: TrainData };
@@ -193,6 +194,7 @@ export function registerRuns(
   };
 
   return vscode.Disposable.from(
+    offStoreError,
     store,
     tree,
     view,

@@ -28,6 +28,9 @@ export class RunsStore implements vscode.Disposable {
   /** Fires with the path of a changed file under the runs folder (the charts follow metrics). */
   private readonly fileEmitter = new vscode.EventEmitter<string>();
   readonly onDidChangeFile = this.fileEmitter.event;
+  /** Fires with a message when the runs folder cannot be read. */
+  private readonly errorEmitter = new vscode.EventEmitter<string>();
+  readonly onError = this.errorEmitter.event;
   private runs: RunSummary[] = [];
   private watcher: vscode.FileSystemWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -66,7 +69,13 @@ export class RunsStore implements vscode.Disposable {
     this.lastRefresh = Date.now();
     this.refreshing = this.refreshing.then(async () => {
       const folder = this.folder;
-      this.runs = folder ? await listRuns(folder) : [];
+      try {
+        this.runs = folder ? await listRuns(folder) : [];
+      } catch (err) {
+        // An unreadable folder shows no runs; the next change or refresh tries again.
+        this.runs = [];
+        this.errorEmitter.fire(`Could not read the runs folder ${folder}: ${(err as Error).message}`);
+      }
       this.emitter.fire();
       const anyRunning = this.runs.some((r) => r.status === 'running');
       clearTimeout(this.poll);
@@ -108,6 +117,7 @@ export class RunsStore implements vscode.Disposable {
     this.watcher?.dispose();
     this.emitter.dispose();
     this.fileEmitter.dispose();
+    this.errorEmitter.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 }
