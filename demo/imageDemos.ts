@@ -3,6 +3,7 @@
  * generated scenes with their default configs (the figures in the README come from these runs).
  */
 import { generateScenes, SCENE_SETS } from '../core/data/scenes/scenes';
+import { evaluateOnScenes } from '../core/explain/sceneEvaluation';
 import { sceneAccuracy } from '../core/image/imageAccuracy';
 import { createImageModel, saveImageModel } from '../core/image/imageCheckpoint';
 import type { ImageModelKind } from '../core/image/imageModel';
@@ -13,7 +14,7 @@ import type { DemoSpec } from './demos';
 
 const HELD_OUT = 500;
 const LOG_EVERY = 50;
-const EVAL_EVERY = 500;
+const EVAL_EVERY = 250;
 
 function imageDemo(name: string, kind: ImageModelKind, description: string): DemoSpec {
   return {
@@ -36,7 +37,10 @@ function imageDemo(name: string, kind: ImageModelKind, description: string): Dem
           sum = 0;
           n = 0;
         }
-        if ((info.step + 1) % EVAL_EVERY === 0) console.log(`${name} held-out accuracy ${sceneAccuracy(model, heldOut.slice(0, 200)).toFixed(3)} (200 scenes)`);
+        if ((info.step + 1) % EVAL_EVERY === 0) {
+          const e = evaluateOnScenes(model, heldOut.slice(0, 200));
+          console.log(`${name} held-out accuracy ${e.accuracy.toFixed(3)}, pointing ${JSON.stringify(e.pointing)} (200 scenes)`);
+        }
       });
       const seconds = (Date.now() - t0) / 1000;
       const accuracy = sceneAccuracy(model, heldOut);

@@ -13,7 +13,7 @@ import { explainVggBatch } from './vggExplain';
 import { explainVitBatch } from './vitExplain';
 
 export const VIT_MAP_TYPES = ['cls-attention-last', 'rollout-mean', 'rollout-max', 'rollout-min', 'gradient-rollout'] as const;
-export const VGG_MAP_TYPES = ['gate-pool3', 'gate-pool4', 'grad-cam'] as const;
+export const VGG_MAP_TYPES = ['gate-pool3', 'gate-pool4', 'gates-product', 'grad-cam'] as const;
 
 export interface SceneEvaluation {
   scenes: number;
@@ -62,7 +62,7 @@ const vggMaps: MapsFor = (model, x) => {
   const e = explainVggBatch(vgg, x);
   return {
     predicted: argmaxRows(e.logits, vgg.numClasses),
-    maps: { 'gate-pool3': e.gateMaps[0], 'gate-pool4': e.gateMaps[1], 'grad-cam': e.gradCam },
+    maps: { 'gate-pool3': e.gateMaps[0], 'gate-pool4': e.gateMaps[1], 'gates-product': e.gatesProduct, 'grad-cam': e.gradCam },
   };
 };
 

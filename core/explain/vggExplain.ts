@@ -23,6 +23,30 @@ export interface VggBatchExplanation {
   gateMaps: { grid: MapGrid; maps: Float32Array[] }[];
   /** Grad-CAM on conv5_3, per example [rows, cols] (not normalised; 0 where no evidence). */
   gradCam: { grid: MapGrid; maps: Float32Array[] };
+  /** Where both gates agree: pool3's map times pool4's map (each pool4 cell covers a block of
+   * pool3 cells), renormalised to sum to 1, on pool3's grid. */
+  gatesProduct: { grid: MapGrid; maps: Float32Array[] };
+}
+
+/** fine [R, C] times coarse [r, c] (nearest: cell (i, j) of fine lies in cell (i*r/R, j*c/C) of
+ * coarse), renormalised to sum to 1. R and C must be multiples of r and c. */
+export function gateProduct(fine: Float32Array, fineGrid: MapGrid, coarse: Float32Array, coarseGrid: MapGrid): Float32Array {
+  if (fineGrid.rows % coarseGrid.rows !== 0 || fineGrid.cols % coarseGrid.cols !== 0) {
+    throw new Error(`gateProduct: grid ${fineGrid.rows}x${fineGrid.cols} is not a multiple of ${coarseGrid.rows}x${coarseGrid.cols}`);
+  }
+  const fr = fineGrid.rows / coarseGrid.rows;
+  const fc = fineGrid.cols / coarseGrid.cols;
+  const out = new Float32Array(fine.length);
+  let sum = 0;
+  for (let i = 0; i < fineGrid.rows; i++) {
+    for (let j = 0; j < fineGrid.cols; j++) {
+      const v = fine[i * fineGrid.cols + j] * coarse[Math.floor(i / fr) * coarseGrid.cols + Math.floor(j / fc)];
+      out[i * fineGrid.cols + j] = v;
+      sum += v;
+    }
+  }
+  if (sum > 0) for (let k = 0; k < out.length; k++) out[k] /= sum;
+  return out;
 }
 
 function split(t: tf.Tensor3D): { grid: MapGrid; maps: Float32Array[] } {
@@ -38,11 +62,14 @@ export function explainVggBatch(model: VggAttentionModel, x: tf.Tensor4D, option
   const logits = out.logits.dataSync().slice() as Float32Array;
   const classes = options.classes ?? argmaxClasses(out.logits);
   const cam = gradCam((a) => model.head({ ...f, conv5: a }).logits, f.conv5, Int32Array.from(classes));
+  const gateMaps = out.gateMaps.map(split);
+  const [g3, g4] = gateMaps;
   const result: VggBatchExplanation = {
     logits,
     classes: Int32Array.from(classes),
-    gateMaps: out.gateMaps.map(split),
+    gateMaps,
     gradCam: split(cam),
+    gatesProduct: { grid: g3.grid, maps: g3.maps.map((m, i) => gateProduct(m, g3.grid, g4.maps[i], g4.grid)) },
   };
   tf.dispose([f.pool3, f.pool4, f.conv5, out.logits, ...out.gateMaps, cam]);
   return result;

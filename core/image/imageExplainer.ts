@@ -7,7 +7,8 @@
  * - ViT: 'rollout' (head fusion and discard ratio as asked), 'gradient-rollout', and
  *   'cls-attention-last' (last block's [CLS] row, mean of heads); plus the raw attention
  *   [L, H, T, T] and its gradients for the panel's per-layer, per-head and per-patch views.
- * - VGG-attention: 'gate-pool3', 'gate-pool4' (each sums to 1) and 'grad-cam' (conv5_3).
+ * - VGG-attention: 'gate-pool3', 'gate-pool4' (each sums to 1), 'gates-product' (where both agree,
+ *   on pool3's grid) and 'grad-cam' (conv5_3).
  */
 import * as tf from '@tensorflow/tfjs';
 import { attentionRollout, clsPatchMap, fuseHeads, gradientRollout, type AttentionDims, type HeadFusion } from '../explain/attentionRollout';
@@ -28,7 +29,7 @@ export interface ImageClassScore {
 }
 
 export interface ImageMap {
-  /** Stable id: 'rollout', 'gradient-rollout', 'cls-attention-last', 'gate-pool3', 'gate-pool4', 'grad-cam'. */
+  /** Stable id: 'rollout', 'gradient-rollout', 'cls-attention-last', 'gate-pool3', 'gate-pool4', 'gates-product', 'grad-cam'. */
   id: string;
   /** For people: 'Attention rollout (mean of heads)'. */
   label: string;
@@ -166,6 +167,7 @@ export class ImageExplainer {
         maps = [
           { id: 'gate-pool3', label: 'Attention gate after pool3', grid: e.gateMaps[0].grid, values: e.gateMaps[0].maps[0] },
           { id: 'gate-pool4', label: 'Attention gate after pool4', grid: e.gateMaps[1].grid, values: e.gateMaps[1].maps[0] },
+          { id: 'gates-product', label: 'Both gates: pool3 map x pool4 map', grid: e.gatesProduct.grid, values: e.gatesProduct.maps[0] },
           { id: 'grad-cam', label: 'Grad-CAM (last conv block)', grid: e.gradCam.grid, values: e.gradCam.maps[0] },
         ];
       } else {

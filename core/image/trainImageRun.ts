@@ -24,7 +24,7 @@ import { SCENE_CLASS_NAMES, trainImageModel, type ImageTrainArgs } from './image
 /** The default training of each model on the scenes task (the demo checkpoints use these). */
 export const IMAGE_TRAINING_DEFAULTS: Record<ImageModelKind, Required<Pick<ImageTrainArgs, 'steps' | 'batchSize' | 'learningRate'>>> = {
   vit: { steps: 2000, batchSize: 32, learningRate: 1.5e-3 },
-  'vgg-attention': { steps: 1500, batchSize: 32, learningRate: 2e-3 },
+  'vgg-attention': { steps: 1000, batchSize: 32, learningRate: 2e-3 },
 };
 
 export interface ImageRunArgs {

@@ -32,7 +32,9 @@ export function attentionGate(p: ParamStore, name: string, local: tf.Tensor4D, g
     }
     const l = tf.conv2d(local, p.get(`${name}/local/kernel`) as tf.Tensor4D, 1, 'same'); // [B, h, w, A]
     const g = tf.conv2d(global, p.get(`${name}/global/kernel`) as tf.Tensor4D, 1, 'same').add(p.get(`${name}/global/bias`)); // [B, gh, gw, A]
-    const up = gh === h ? (g as tf.Tensor4D) : tf.image.resizeBilinear(g as tf.Tensor4D, [h, w]); // [B, h, w, A]
+    // Half-pixel centres keep g's cells aligned with L's (as PyTorch's align_corners=False); without
+    // them the upsampled guidance is shifted by (up - 1) / 2 cells and the maps drift down-right.
+    const up = gh === h ? (g as tf.Tensor4D) : tf.image.resizeBilinear(g as tf.Tensor4D, [h, w], false, true); // [B, h, w, A]
     let sum: tf.Tensor4D = l.add(up);
     if (activation === 'relu') sum = tf.relu(sum);
     const scores = tf.conv2d(sum, p.get(`${name}/score/kernel`) as tf.Tensor4D, 1, 'same').reshape([b, h * w]); // [B, h*w]

@@ -43,11 +43,13 @@ export class VggAttentionModel implements ImageModel {
   readonly widths: number[];
   /** Batch moments from the last training forward, applied to the running statistics after the step. */
   private pendingMoments: { name: string; mean: tf.Tensor; variance: tf.Tensor }[] = [];
+  private dropoutSeed: number;
 
   constructor(args: VggAttentionArgs = {}) {
     this.cfg = resolveVggAttentionConfig(args);
     const c = this.cfg;
     this.widths = vggWidths(c);
+    this.dropoutSeed = c.seed * 7919 + 1;
     const p = new ParamStore(c.seed);
     let inC = 3;
     VGG16_CONVS_PER_BLOCK.forEach((n, blockIndex) => {
@@ -120,15 +122,25 @@ export class VggAttentionModel implements ImageModel {
 
   /** From the trunk's features to logits and gate maps; pool5 (g) is taken from conv5 here, so
    * Grad-CAM can differentiate the logits with respect to conv5. */
-  head(f: VggFeatures): VggAttentionOutput {
+  head(f: VggFeatures, training = false): VggAttentionOutput {
     return tf.tidy(() => {
-      const p = this.params;
+      const params = this.params;
       const g = tf.maxPool(f.conv5, 2, 2, 'valid'); // pool5: the global feature [B, gh, gw, C5]
       const act = this.cfg.gateActivation;
-      const g3 = attentionGate(p, 'gate_pool3', f.pool3, g, act);
-      const g4 = attentionGate(p, 'gate_pool4', f.pool4, g, act);
-      const joined = tf.concat([g3.attended, g4.attended], 1); // [B, C3 + C4]
-      const logits = tf.matMul(joined, p.get('classifier/kernel') as tf.Tensor2D).add(p.get('classifier/bias')) as tf.Tensor2D;
+      const g3 = attentionGate(params, 'gate_pool3', f.pool3, g, act);
+      const g4 = attentionGate(params, 'gate_pool4', f.pool4, g, act);
+      let a3: tf.Tensor2D = g3.attended;
+      let a4: tf.Tensor2D = g4.attended;
+      const p = this.cfg.gateDropout;
+      if (training && p > 0) {
+        // Per example: with probability p drop one gate's vector, each gate equally likely.
+        const b = a3.shape[0];
+        const u = tf.randomUniform([b, 1], 0, 1, 'float32', this.dropoutSeed++); // [B, 1]
+        a3 = a3.mul(u.greaterEqual(p / 2).cast('float32'));
+        a4 = a4.mul(u.less(p / 2).logicalOr(u.greaterEqual(p)).cast('float32'));
+      }
+      const joined = tf.concat([a3, a4], 1); // [B, C3 + C4]
+      const logits = tf.matMul(joined, params.get('classifier/kernel') as tf.Tensor2D).add(params.get('classifier/bias')) as tf.Tensor2D;
       return { logits, gateMaps: [g3.map, g4.map] };
     });
   }
@@ -142,7 +154,7 @@ export class VggAttentionModel implements ImageModel {
 
   logits(x: tf.Tensor4D, training: boolean): tf.Tensor2D {
     return tf.tidy(() => {
-      const out = this.head(this.features(x, training));
+      const out = this.head(this.features(x, training), training);
       return out.logits;
     });
   }

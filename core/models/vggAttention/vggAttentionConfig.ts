@@ -15,6 +15,10 @@ export const VggAttentionConfig = z.object({
   /** Non-linearity between adding L and upsampled g and the 1-channel convolution: 'relu' (as in the
    * common implementation) or 'none' (the paper's linear compatibility). */
   gateActivation: z.enum(['relu', 'none']).default('relu'),
+  /** Training only: the probability that, for an example, one of the two attended vectors (chosen
+   * at random) is zeroed before the classifier, so each gate must find the object on its own.
+   * 0 turns it off. Inference always uses both. */
+  gateDropout: z.number().min(0).max(1).default(0),
   numClasses: z.number().int().min(2).max(1000).default(5),
   seed: z.number().int().nonnegative().default(1),
 });

@@ -59,6 +59,39 @@ describe('VGG-16 with attention gates', () => {
     p.dispose();
   });
 
+  it('upsamples g with aligned (half-pixel) centres: mirrored guidance gives a mirrored map', () => {
+    const p = new ParamStore(1);
+    addGateParams(p, 'g', 1, 1, 1);
+    p.get('g/local/kernel').assign(tf.zeros([1, 1, 1, 1]));
+    p.get('g/global/kernel').assign(tf.ones([1, 1, 1, 1]));
+    p.get('g/score/kernel').assign(tf.ones([1, 1, 1, 1]).mul(3));
+    const local = tf.zeros([1, 8, 8, 1]) as tf.Tensor4D;
+    const topLeft = tf.tensor4d([1, 0, 0, 0], [1, 2, 2, 1]);
+    const bottomRight = tf.tensor4d([0, 0, 0, 1], [1, 2, 2, 1]);
+    const a = attentionGate(p, 'g', local, topLeft, 'relu');
+    const b = attentionGate(p, 'g', local, bottomRight, 'relu');
+    const mirrored = tf.reverse(b.map, [1, 2]);
+    assert.ok(maxAbsDiff(a.map.dataSync(), mirrored.dataSync()) < 1e-6, 'the map of the top-left cell is the mirror of the bottom-right one');
+    // The top-left guidance peaks on the whole top-left block (cells 0..3), flat over its inner 2x2.
+    const m = a.map.dataSync();
+    assert.ok(Math.abs(m[0] - m[9]) < 1e-6 && m[0] > m[3 * 8 + 3]);
+    tf.dispose([local, topLeft, bottomRight, a.map, a.attended, b.map, b.attended, mirrored]);
+    p.dispose();
+  });
+
+  it('gate dropout acts in training only: inference logits do not depend on it', () => {
+    const x = tf.randomUniform([4, 32, 32, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const plain = new VggAttentionModel({ imageSize: 32, seed: 2 });
+    const dropping = new VggAttentionModel({ imageSize: 32, seed: 2, gateDropout: 1 });
+    const [a, b, c] = [plain.logits(x, false), dropping.logits(x, false), dropping.logits(x, true)];
+    assert.equal(maxAbsDiff(a.dataSync(), b.dataSync()), 0);
+    const d = plain.logits(x, true);
+    assert.ok(maxAbsDiff(c.dataSync(), d.dataSync()) > 1e-4, 'training logits change when a gate is dropped');
+    tf.dispose([x, a, b, c, d]);
+    plain.dispose();
+    dropping.dispose();
+  });
+
   it('Grad-CAM on conv5_3 is [B, 4, 4], non-negative; no tensors leak; save/load keeps predictions', async () => {
     const model = new VggAttentionModel(SMALL);
     const x = tf.randomUniform([2, 64, 64, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
