@@ -5,7 +5,7 @@
  * Uses the shipped demo ViT (demo/checkpoints/vit-scenes), the default when no image model is set.
  */
 import * as assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Locator } from 'playwright-core';
 import { expect } from './harness/expect';
@@ -13,6 +13,8 @@ import { openVsCode, repoRoot, type VsCodeSession } from './harness/vscodeSessio
 import { activeWebview, chooseContextMenuItem, expandFolders, explorerItem, runCommand, waitForExtension } from './harness/workbench';
 
 const ANSWER_MS = 60_000;
+/** The shipped VGG-attention demo (E2E_VGG_CHECKPOINT overrides it); the test is skipped without one. */
+const VGG_CHECKPOINT = process.env.E2E_VGG_CHECKPOINT ?? path.join(repoRoot, 'demo', 'checkpoints', 'vgg-attention-scenes');
 
 /** The drawn overlay (its data-overlay names what it shows once the numbers are drawn). */
 function overlay(view: FrameLocator): Locator {
@@ -147,13 +149,16 @@ describe('image attention in VS Code', function () {
     assert.match((await overlay(view).getAttribute('data-overlay')) ?? '', /^Attention rollout \(max of heads\)$/);
   });
 
-  it('VGG-attention: both gates and Grad-CAM side by side after Set Image Model', async function () {
-    if (!existsSync(path.join(repoRoot, 'demo', 'checkpoints', 'vgg-attention-scenes', 'model.json'))) this.skip();
-    await runCommand(vs.page, 'Attention Debugger: Set Image Model');
-    const pick = vs.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'vgg-attention-scenes' }).first();
-    await pick.click();
+  it('VGG-attention: right-click its model.json, Set Image Model; the panel follows with both gates and Grad-CAM side by side', async function () {
+    if (!existsSync(path.join(VGG_CHECKPOINT, 'model.json'))) this.skip();
+    cpSync(VGG_CHECKPOINT, path.join(vs.workspaceDir, 'checkpoints', 'vgg'), { recursive: true });
+    await vs.page.locator('.part.sidebar .pane-header').first().hover(); // its actions show on hover
+    await vs.page.locator('.part.sidebar .action-label[aria-label^="Refresh Explorer"]').click();
+    await expandFolders(vs.page, ['checkpoints', 'vgg']);
+    await explorerItem(vs.page, 'model.json').click({ button: 'right' });
+    await chooseContextMenuItem(vs.page, 'Set Image Model');
     const view = activeWebview(vs.page);
-    await expect(view.getByTestId('model-label')).toHaveText(/^vgg-attention-scenes$/, ANSWER_MS);
+    await expect(view.getByTestId('model-label')).toHaveText(/^vgg$/, ANSWER_MS);
     const maps = await view.locator('[data-testid="overlay-canvas"]').evaluateAll((cs) => cs.map((c) => c.getAttribute('data-map')));
     assert.deepEqual(maps, ['gate-pool3', 'gate-pool4', 'grad-cam']);
     await shot(vs, 'vgg');
