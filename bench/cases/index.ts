@@ -3,10 +3,11 @@ import type { BenchCase } from '../benchCase';
 import { beamPanelCases } from './beamPanel';
 import { engineProcessCases } from './engineProcess';
 import { imageCases } from './image';
+import { imagePanelCases } from './imagePanel';
 import { matmulCases } from './matmul';
 import { runLoggingCases } from './runLogging';
 import { textAttentionCases } from './textAttention';
 import { transformerCases } from './transformer';
 import { vscodeBrowserCases } from './vscodeBrowser';
 
-export const allCases: BenchCase[] = [...engineProcessCases, ...matmulCases, ...imageCases, ...transformerCases, ...runLoggingCases, ...textAttentionCases, ...vscodeBrowserCases, ...beamPanelCases];
+export const allCases: BenchCase[] = [...engineProcessCases, ...matmulCases, ...imageCases, ...transformerCases, ...runLoggingCases, ...textAttentionCases, ...vscodeBrowserCases, ...beamPanelCases, ...imagePanelCases];
