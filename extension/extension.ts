@@ -13,9 +13,6 @@ import { EngineSupervisor } from './engine/engineSupervisor';
 import { ActiveImageModel } from './image/activeImageModel';
 import { registerImageCommands } from './image/imageCommands';
 import { ImagePanel, type ImagePanelDeps } from './image/imagePanel';
-import { ActiveImageModel } from './image/activeImageModel';
-import { registerImageCommands } from './image/imageCommands';
-import { ImagePanel, type ImagePanelDeps } from './image/imagePanel';
 import { ActiveModel } from './model/activeModel';
 import { registerOpenCheckpoint } from './model/openCheckpoint';
 import { AttentionPanel, type AttentionPanelDeps } from './panels/attentionPanel';
@@ -52,8 +49,6 @@ export function activate(context: vscode.ExtensionContext): AttentionDebuggerApi
   const attentionDeps: AttentionPanelDeps = { extensionUri, engine, activeModel, output };
   const imageModel = new ActiveImageModel(context.workspaceState, engine);
   const imageDeps: ImagePanelDeps = { extensionUri, engine, imageModel, output };
-  const imageModel = new ActiveImageModel(context.workspaceState, engine);
-  const imageDeps: ImagePanelDeps = { extensionUri, engine, imageModel, output };
 
   subscriptions.push(
     output,
@@ -71,9 +66,6 @@ export function activate(context: vscode.ExtensionContext): AttentionDebuggerApi
     registerAttentionHover(engine, activeModel),
     registerDecodeBeam(attentionDeps),
     BeamPanel.registerSerializer(attentionDeps),
-    imageModel,
-    registerImageCommands(imageDeps),
-    ImagePanel.registerSerializer(imageDeps),
     imageModel,
     registerImageCommands(imageDeps),
     ImagePanel.registerSerializer(imageDeps),

@@ -6,9 +6,8 @@ import { z } from 'zod';
 import type { EventSchemas, RequestSchemas, Side } from './rpc';
 import { TensorPayload } from './tensor';
 import { attentionRequests } from './attention';
-import { imageRequests } from './image';
-import { imageRequests } from './image';
 import { beamRequests } from './beam';
+import { imageRequests } from './image';
 import { trainingRequests } from './training';
 
 /** Backends in the order the engine tries them when the setting is `auto`. */
@@ -80,9 +79,8 @@ export const engineSide = {
     'checkpoint.inspect': { params: z.object({ path: z.string().min(1) }), result: CheckpointSummary },
     ...trainingRequests,
     ...attentionRequests,
-    ...imageRequests,
-    ...imageRequests,
     ...beamRequests,
+    ...imageRequests,
   },
   events: {},
 } satisfies Side<RequestSchemas, EventSchemas>;

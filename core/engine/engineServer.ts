@@ -12,7 +12,6 @@ import { registerCheckpointHandlers } from './handlers/checkpointHandlers';
 import { registerDiagnosticsHandlers } from './handlers/diagnosticsHandlers';
 import type { HandlerContext } from './handlers/handlerContext';
 import { registerImageHandlers } from './handlers/imageHandlers';
-import { registerImageHandlers } from './handlers/imageHandlers';
 import { registerTrainingHandlers } from './handlers/trainingHandlers';
 
 /** Every group of request handlers; each feature adds its own module in handlers/. */
@@ -21,9 +20,8 @@ const HANDLER_GROUPS: ((context: HandlerContext) => void)[] = [
   registerCheckpointHandlers,
   registerTrainingHandlers,
   registerAttentionHandlers,
-  registerImageHandlers,
-  registerImageHandlers,
   registerBeamHandlers,
+  registerImageHandlers,
 ];
 
 export type EngineEndpoint = RpcEndpoint<

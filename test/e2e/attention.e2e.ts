@@ -22,7 +22,8 @@ async function goToLine(page: Page, line: number): Promise<void> {
 }
 
 async function canvasPixels(vs: VsCodeSession): Promise<string> {
-  return activeWebview(vs.page).getByTestId('attention-canvas').evaluate((c) => (c as HTMLCanvasElement).toDataURL());
+  // Runs in the page; typed structurally because test code is compiled without the DOM library.
+  return activeWebview(vs.page).getByTestId('attention-canvas').evaluate((c) => (c as unknown as { toDataURL(): string }).toDataURL());
 }
 
 describe('text attention in VS Code', function () {
@@ -112,6 +113,37 @@ describe('text attention in VS Code', function () {
     await vs.page.keyboard.press('Escape');
     await vs.page.locator('.monaco-editor .view-lines').first().click();
     await goToLine(vs.page, 3); // "transformer"
+    await expect(activeWebview(vs.page).getByTestId('input-text')).toHaveText(/^transformer$/, ANSWER_MS);
+  });
+
+  it('exports the attention shown as JSON through the save dialog', async () => {
+    const view = activeWebview(vs.page);
+    await view.getByTestId('view-matrix').click();
+    await expect(view.getByTestId('attention-canvas')).toBeVisible(ANSWER_MS);
+    await view.getByTestId('export-json').click();
+    // code-server's save dialog is a quick input holding the suggested path.
+    const input = vs.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    const target = await input.inputValue();
+    assert.match(target, /attention-encoder-self-layer0\.json$/);
+    await input.press('Enter');
+    const file = path.join(vs.workspaceDir, path.basename(target));
+    let json: { kind: string; queryLabels: string[]; weights: number[][] }[] | undefined;
+    for (let i = 0; i < 100 && !json; i++) {
+      try {
+        json = JSON.parse(readFileSync(file, 'utf8'));
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    assert.ok(json, `${file} was not written`);
+    assert.equal(json[0].kind, 'encoder-self');
+    assert.deepEqual(json[0].queryLabels, [...'transformer']);
+    for (const row of json[0].weights) assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-4, 'each exported row sums to 1');
+  });
+
+  it('keeps the panel across a window reload', async () => {
+    await vs.reload();
     await expect(activeWebview(vs.page).getByTestId('input-text')).toHaveText(/^transformer$/, ANSWER_MS);
   });
 });

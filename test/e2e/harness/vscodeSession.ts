@@ -153,9 +153,11 @@ export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSe
     },
     close: async () => {
       await browser.close().catch(() => undefined);
+      const exited = new Promise((r) => server.once('exit', r));
       server.kill();
-      await new Promise((r) => setTimeout(r, 300));
-      rmSync(tmp, { recursive: true, force: true });
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      // The extension host may still be flushing its storage for a moment after the server exits.
+      rmSync(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     },
   };
 }
