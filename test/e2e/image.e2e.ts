@@ -5,7 +5,7 @@
  * Uses the shipped demo ViT (demo/checkpoints/vit-scenes), the default when no image model is set.
  */
 import * as assert from 'node:assert/strict';
-import { cpSync, existsSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Locator } from 'playwright-core';
 import { expect } from './harness/expect';
@@ -147,6 +147,33 @@ describe('image attention in VS Code', function () {
     await expect(view.getByTestId('image-name')).toHaveText(/^scene-02-square\.png$/, ANSWER_MS);
     await expect(overlay(view)).toBeVisible(ANSWER_MS);
     assert.match((await overlay(view).getAttribute('data-overlay')) ?? '', /^Attention rollout \(max of heads\)$/);
+  });
+
+  it('Export PNG saves the drawing where the save dialog says', async () => {
+    await activeWebview(vs.page).getByTestId('export-png').click();
+    // code-server's save dialog is a quick input holding the suggested path (beside the image).
+    const input = vs.page.locator('.quick-input-widget input');
+    await expect(input).toBeVisible(ANSWER_MS);
+    const target = path.join(vs.workspaceDir, 'images', 'exported-overlay.png');
+    await input.fill(target);
+    await input.press('Enter');
+    for (let i = 0; i < 100 && !existsSync(target); i++) await new Promise((r) => setTimeout(r, 100));
+    const bytes = readFileSync(target);
+    assert.deepEqual([...bytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'not a PNG');
+    assert.ok(bytes.length > 2000, `only ${bytes.length} bytes`);
+  });
+
+  it('palette: Visualize Attention asks for an image file', async () => {
+    await vs.page.keyboard.press('F1');
+    const input = vs.page.locator('.quick-input-widget input');
+    await input.fill('>Attention Debugger: Visualize Attention');
+    await vs.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Visualize Attention' }).first().waitFor();
+    await input.press('Enter');
+    // The open dialog (a quick input in code-server) replaces the palette.
+    for (let i = 0; i < 100 && !((await input.inputValue().catch(() => '')) || '').startsWith('/'); i++) await new Promise((r) => setTimeout(r, 100));
+    await input.fill(path.join(vs.workspaceDir, 'images', 'scene-04-cross.png'));
+    await input.press('Enter');
+    await expect(activeWebview(vs.page).getByTestId('image-name')).toHaveText(/^scene-04-cross\.png$/, ANSWER_MS);
   });
 
   it('VGG-attention: right-click its model.json, Set Image Model; the panel follows with both gates and Grad-CAM side by side', async function () {
