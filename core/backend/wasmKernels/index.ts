@@ -1,9 +1,12 @@
 /**
  * Kernels the wasm backend lacks but the cpu backend has. Registering them lets standard tfjs
- * layers (embedding, conv2d) train unchanged on wasm. Safe to call more than once.
+ * layers (embedding, conv2d) train unchanged on wasm. Also replaces the stock wasm BatchMatMul with
+ * one that reaches XNNPACK for transposed and batched products (every model's matMuls and their
+ * gradients). Registered for 'wasm' only; safe to call more than once.
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2dBackpropFilter';
+import { registerFastBatchMatMul } from './fastBatchMatMul';
 import { unsortedSegmentSumConfig } from './unsortedSegmentSum';
 
 const MISSING_KERNELS = [unsortedSegmentSumConfig, conv2dBackpropFilterConfig];
@@ -12,4 +15,5 @@ export function registerMissingWasmKernels(): void {
   for (const config of MISSING_KERNELS) {
     if (!tf.getKernel(config.kernelName, 'wasm')) tf.registerKernel(config);
   }
+  registerFastBatchMatMul();
 }
