@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { defaultLoaders } from '../../core/backend/selectBackend';
 import { generateScenes, stackScenes } from '../../core/data/scenes/scenes';
-import { attentionRollout, gradientRollout } from '../../core/explain/attentionRollout';
+import { attentionRollout, attentionRolloutRow, gradientRolloutRow } from '../../core/explain/attentionRollout';
 import { createImageModel } from '../../core/image/imageCheckpoint';
 import { ImageExplainer } from '../../core/image/imageExplainer';
 import type { ImageModel, ImageModelKind } from '../../core/image/imageModel';
@@ -94,7 +94,15 @@ export const imageCases: BenchCase[] = [
   explainCase('vit'),
   explainCase('vgg-attention'),
   {
-    name: 'image: attention rollout 12 layers x 12 heads x 197 tokens (mean fusion)',
+    name: 'image: attention rollout 12 layers x 12 heads x 197 tokens ([CLS] row, mean fusion)',
+    runs: 7,
+    setup: () => randomAttention(DIMS.layers, DIMS.heads, DIMS.tokens, 1),
+    run: (a) => {
+      attentionRolloutRow(a as Float32Array, DIMS, { headFusion: 'mean' });
+    },
+  },
+  {
+    name: 'image: attention rollout 12 layers x 12 heads x 197 tokens (full [T, T], mean fusion)',
     runs: 5,
     setup: () => randomAttention(DIMS.layers, DIMS.heads, DIMS.tokens, 1),
     run: (a) => {
@@ -102,20 +110,20 @@ export const imageCases: BenchCase[] = [
     },
   },
   {
-    name: 'image: attention rollout 12 layers x 12 heads x 197 tokens (max fusion, discard 0.9)',
+    name: 'image: attention rollout 12 layers x 12 heads x 197 tokens ([CLS] row, max fusion, discard 0.9)',
     runs: 5,
     setup: () => randomAttention(DIMS.layers, DIMS.heads, DIMS.tokens, 2),
     run: (a) => {
-      attentionRollout(a as Float32Array, DIMS, { headFusion: 'max', discardRatio: 0.9 });
+      attentionRolloutRow(a as Float32Array, DIMS, { headFusion: 'max', discardRatio: 0.9 });
     },
   },
   {
-    name: 'image: gradient-weighted rollout 12 layers x 12 heads x 197 tokens',
+    name: 'image: gradient-weighted rollout 12 layers x 12 heads x 197 tokens ([CLS] row)',
     runs: 5,
     setup: () => ({ a: randomAttention(DIMS.layers, DIMS.heads, DIMS.tokens, 3), g: randomAttention(DIMS.layers, DIMS.heads, DIMS.tokens, 4).map((v) => v - 1 / 197) }),
     run: (s) => {
       const { a, g } = s as { a: Float32Array; g: Float32Array };
-      gradientRollout(a, g, DIMS);
+      gradientRolloutRow(a, g, DIMS);
     },
   },
 ];

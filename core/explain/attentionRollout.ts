@@ -55,13 +55,28 @@ export function fuseHeads(attention: Float32Array, dims: AttentionDims, layer: n
 export function discardWeakest(m: Float32Array, tokens: number, ratio: number): void {
   if (!(ratio >= 0 && ratio < 1)) throw new Error(`discardRatio must be in [0, 1) (got ${ratio})`);
   if (ratio === 0) return;
-  const eligible: number[] = [];
-  for (let i = 1; i < tokens; i++) for (let j = 1; j < tokens; j++) eligible.push(i * tokens + j);
-  const k = Math.floor(ratio * eligible.length);
+  const n = (tokens - 1) * (tokens - 1);
+  const k = Math.floor(ratio * n);
   if (k === 0) return;
-  // Ties broken by position, so the result is deterministic.
-  eligible.sort((a, b) => m[a] - m[b] || a - b);
-  for (let n = 0; n < k; n++) m[eligible[n]] = 0;
+  // The k-th smallest eligible value by a native numeric sort; ties at it are dropped in index order.
+  const values = new Float32Array(n);
+  let w = 0;
+  for (let i = 1; i < tokens; i++) for (let j = 1; j < tokens; j++) values[w++] = m[i * tokens + j];
+  values.sort();
+  const threshold = values[k - 1];
+  let below = 0;
+  for (let i = 0; i < k; i++) if (values[i] < threshold) below++;
+  let tiesToDrop = k - below;
+  for (let i = 1; i < tokens; i++) {
+    for (let j = 1; j < tokens; j++) {
+      const idx = i * tokens + j;
+      if (m[idx] < threshold) m[idx] = 0;
+      else if (m[idx] === threshold && tiesToDrop > 0) {
+        m[idx] = 0;
+        tiesToDrop--;
+      }
+    }
+  }
 }
 
 /** rownorm(m + I), in place. */
@@ -90,18 +105,44 @@ function matMulSquare(a: Float32Array, b: Float32Array, t: number): Float32Array
   return c;
 }
 
-/** Rollout of already fused per-layer matrices (first layer first), each [T, T]; returns [T, T]. */
-export function rolloutLayers(layerMatrices: readonly Float32Array[], tokens: number, discardRatio = 0): Float32Array {
+/** Each layer's matrix after the discard and rownorm(m + I), first layer first (copies). */
+function prepareLayers(layerMatrices: readonly Float32Array[], tokens: number, discardRatio: number): Float32Array[] {
   if (layerMatrices.length === 0) throw new Error('rollout needs at least one layer');
-  let joint: Float32Array | undefined;
-  for (const [l, src] of layerMatrices.entries()) {
+  return layerMatrices.map((src, l) => {
     if (src.length !== tokens * tokens) throw new Error(`layer ${l} matrix has ${src.length} values; expected ${tokens}*${tokens}`);
     const m = Float32Array.from(src);
     discardWeakest(m, tokens, discardRatio);
     addIdentityAndNormalise(m, tokens);
-    joint = joint ? matMulSquare(m, joint, tokens) : m;
+    return m;
+  });
+}
+
+/** Rollout of already fused per-layer matrices (first layer first), each [T, T]; returns [T, T]. */
+export function rolloutLayers(layerMatrices: readonly Float32Array[], tokens: number, discardRatio = 0): Float32Array {
+  const layers = prepareLayers(layerMatrices, tokens, discardRatio);
+  let joint = layers[0];
+  for (let l = 1; l < layers.length; l++) joint = matMulSquare(layers[l], joint, tokens);
+  return joint;
+}
+
+/** One row of the rollout ([CLS]'s by default), [T]: e_row^T Â_L ... Â_1 as vector-matrix products,
+ * O(L T^2) instead of O(L T^3). Equals row `row` of rolloutLayers. */
+export function rolloutLayersRow(layerMatrices: readonly Float32Array[], tokens: number, discardRatio = 0, row = 0): Float32Array {
+  const layers = prepareLayers(layerMatrices, tokens, discardRatio);
+  let v = new Float32Array(tokens);
+  v[row] = 1;
+  for (let l = layers.length - 1; l >= 0; l--) {
+    const m = layers[l];
+    const next = new Float32Array(tokens);
+    for (let k = 0; k < tokens; k++) {
+      const vk = v[k];
+      if (vk === 0) continue;
+      const off = k * tokens;
+      for (let j = 0; j < tokens; j++) next[j] += vk * m[off + j];
+    }
+    v = next;
   }
-  return joint!;
+  return v;
 }
 
 /** Attention rollout of one example's attention [L, H, T, T]; returns [T, T]. */
@@ -112,11 +153,29 @@ export function attentionRollout(attention: Float32Array, dims: AttentionDims, a
   return rolloutLayers(layers, dims.tokens, args.discardRatio ?? 0);
 }
 
+/** Row `row` ([CLS] by default) of attentionRollout, [T], computed in O(L T^2). */
+export function attentionRolloutRow(attention: Float32Array, dims: AttentionDims, args: RolloutArgs = {}, row = 0): Float32Array {
+  checkDims('attention', attention, dims);
+  const fusion = args.headFusion ?? 'mean';
+  const layers = Array.from({ length: dims.layers }, (_, l) => fuseHeads(attention, dims, l, fusion));
+  return rolloutLayersRow(layers, dims.tokens, args.discardRatio ?? 0, row);
+}
+
 /**
  * Gradient-weighted rollout (after Chefer et al. 2021): per layer, the mean over heads of the
  * positive part of A * dy_c/dA, then the same rollout. `gradients` has attention's layout.
  */
 export function gradientRollout(attention: Float32Array, gradients: Float32Array, dims: AttentionDims, args: Omit<RolloutArgs, 'headFusion'> = {}): Float32Array {
+  return rolloutLayers(gradientWeightedLayers(attention, gradients, dims), dims.tokens, args.discardRatio ?? 0);
+}
+
+/** Row `row` ([CLS] by default) of gradientRollout, [T], in O(L T^2). */
+export function gradientRolloutRow(attention: Float32Array, gradients: Float32Array, dims: AttentionDims, args: Omit<RolloutArgs, 'headFusion'> = {}, row = 0): Float32Array {
+  return rolloutLayersRow(gradientWeightedLayers(attention, gradients, dims), dims.tokens, args.discardRatio ?? 0, row);
+}
+
+/** Per layer, the mean over heads of ReLU(A * dy/dA), [T, T]. */
+function gradientWeightedLayers(attention: Float32Array, gradients: Float32Array, dims: AttentionDims): Float32Array[] {
   checkDims('attention', attention, dims);
   checkDims('gradients', gradients, dims);
   const { layers, heads, tokens } = dims;
@@ -133,7 +192,12 @@ export function gradientRollout(attention: Float32Array, gradients: Float32Array
     }
     mats.push(m);
   }
-  return rolloutLayers(mats, tokens, args.discardRatio ?? 0);
+  return mats;
+}
+
+/** A [T] row without its [CLS] entry: a map over the N = grid^2 patches. */
+export function patchesOfRow(row: Float32Array): Float32Array {
+  return row.slice(1);
 }
 
 /** The [CLS] row of a [T, T] matrix without [CLS] itself: a map over the N = grid^2 patches. */

@@ -7,7 +7,7 @@ import { stackScenes, type Scene } from '../data/scenes/scenes';
 import type { ImageModel } from '../image/imageModel';
 import { VitModel } from '../models/vit/vit';
 import { VggAttentionModel } from '../models/vggAttention/vggAttention';
-import { attentionRollout, clsPatchMap, fuseHeads, gradientRollout } from './attentionRollout';
+import { attentionRolloutRow, clsPatchMap, fuseHeads, gradientRolloutRow, patchesOfRow } from './attentionRollout';
 import { pointingHit, randomPointingRate, type MapGrid } from './pointingGame';
 import { explainVggBatch } from './vggExplain';
 import { explainVitBatch } from './vitExplain';
@@ -49,10 +49,10 @@ const vitMaps: MapsFor = (model, x) => {
   for (const type of VIT_MAP_TYPES) maps[type] = { grid, maps: [] };
   e.attention.forEach((a, i) => {
     maps['cls-attention-last'].maps.push(clsPatchMap(fuseHeads(a, e.dims, e.dims.layers - 1, 'mean'), t));
-    maps['rollout-mean'].maps.push(clsPatchMap(attentionRollout(a, e.dims, { headFusion: 'mean' }), t));
-    maps['rollout-max'].maps.push(clsPatchMap(attentionRollout(a, e.dims, { headFusion: 'max' }), t));
-    maps['rollout-min'].maps.push(clsPatchMap(attentionRollout(a, e.dims, { headFusion: 'min' }), t));
-    maps['gradient-rollout'].maps.push(clsPatchMap(gradientRollout(a, e.gradients[i], e.dims), t));
+    maps['rollout-mean'].maps.push(patchesOfRow(attentionRolloutRow(a, e.dims, { headFusion: 'mean' })));
+    maps['rollout-max'].maps.push(patchesOfRow(attentionRolloutRow(a, e.dims, { headFusion: 'max' })));
+    maps['rollout-min'].maps.push(patchesOfRow(attentionRolloutRow(a, e.dims, { headFusion: 'min' })));
+    maps['gradient-rollout'].maps.push(patchesOfRow(gradientRolloutRow(a, e.gradients[i], e.dims)));
   });
   return { predicted: argmaxRows(e.logits, vit.numClasses), maps };
 };

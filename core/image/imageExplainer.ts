@@ -11,7 +11,7 @@
  *   on pool3's grid) and 'grad-cam' (conv5_3).
  */
 import * as tf from '@tensorflow/tfjs';
-import { attentionRollout, clsPatchMap, fuseHeads, gradientRollout, type AttentionDims, type HeadFusion } from '../explain/attentionRollout';
+import { attentionRolloutRow, clsPatchMap, fuseHeads, gradientRolloutRow, patchesOfRow, type AttentionDims, type HeadFusion } from '../explain/attentionRollout';
 import type { MapGrid } from '../explain/pointingGame';
 import { explainVggBatch } from '../explain/vggExplain';
 import { explainVitBatch } from '../explain/vitExplain';
@@ -95,13 +95,13 @@ export function vitRolloutMaps(detail: VitAttentionDetail, headFusion: HeadFusio
       id: 'rollout',
       label: `Attention rollout (${headFusion} of heads${discardRatio > 0 ? `, discard ${Math.round(discardRatio * 100)}%` : ''})`,
       grid: g,
-      values: clsPatchMap(attentionRollout(detail.attention, dims, { headFusion, discardRatio }), dims.tokens),
+      values: patchesOfRow(attentionRolloutRow(detail.attention, dims, { headFusion, discardRatio })),
     },
     {
       id: 'gradient-rollout',
       label: `Gradient-weighted rollout${discardRatio > 0 ? ` (discard ${Math.round(discardRatio * 100)}%)` : ''}`,
       grid: g,
-      values: clsPatchMap(gradientRollout(detail.attention, detail.gradients, dims, { discardRatio }), dims.tokens),
+      values: patchesOfRow(gradientRolloutRow(detail.attention, detail.gradients, dims, { discardRatio })),
     },
     {
       id: 'cls-attention-last',

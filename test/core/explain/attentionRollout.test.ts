@@ -3,7 +3,7 @@
  * 2-head, 3-token toy.
  */
 import * as assert from 'node:assert/strict';
-import { attentionRollout, clsPatchMap, discardWeakest, fuseHeads, gradientRollout } from '../../../core/explain/attentionRollout';
+import { attentionRollout, attentionRolloutRow, clsPatchMap, discardWeakest, fuseHeads, gradientRollout, gradientRolloutRow } from '../../../core/explain/attentionRollout';
 import { maxAbsDiff } from '../image/useWasm';
 
 // [L=2, H=2, T=3, T=3]; every row sums to 1.
@@ -57,6 +57,18 @@ describe('attention rollout', () => {
     });
   }
 
+  it('the row-only rollout equals every row of the full one, for every fusion and discard ratio', () => {
+    for (const headFusion of ['mean', 'max', 'min'] as const) {
+      for (const discardRatio of [0, 0.5]) {
+        const full = attentionRollout(A, dims, { headFusion, discardRatio });
+        for (let row = 0; row < 3; row++) {
+          assert.ok(maxAbsDiff(attentionRolloutRow(A, dims, { headFusion, discardRatio }, row), full.slice(row * 3, row * 3 + 3)) < 1e-6);
+        }
+      }
+    }
+    assert.ok(maxAbsDiff(gradientRolloutRow(A, G, dims), gradientRollout(A, G, dims).slice(0, 3)) < 1e-6);
+  });
+
   it('rows of a rollout sum to 1', () => {
     const r = attentionRollout(A, dims, { discardRatio: 0.5 });
     for (let i = 0; i < 3; i++) assert.ok(Math.abs(r[i * 3] + r[i * 3 + 1] + r[i * 3 + 2] - 1) < 1e-6);
@@ -69,6 +81,12 @@ describe('attention rollout', () => {
     assert.deepEqual(Array.from(m.slice(0, 4)), Array.from(Float32Array.from([0.001, 0.002, 0.003, 0.004])));
     assert.equal(m[6], Float32Array.of(0.005)[0]);
     assert.deepEqual(Array.from(m.slice(4, 6)).concat(Array.from(m.slice(7))), [0, 0, 0, Float32Array.of(0.8)[0]]);
+  });
+
+  it('the discard ratio drops exactly its share, ties in index order', () => {
+    const m = new Float32Array(9).fill(0.5);
+    discardWeakest(m, 3, 0.5); // 4 eligible entries (rows/cols 1-2), 2 dropped: the first two by index
+    assert.deepEqual(Array.from(m), [0.5, 0.5, 0.5, 0.5, 0, 0, 0.5, 0.5, 0.5]);
   });
 
   it('fuses heads and reads the [CLS] row without [CLS]', () => {
