@@ -87,7 +87,7 @@ function rolloutMaps(): Promise<ImageMapPayload[]> {
 
 // ---------- drawing ----------
 
-function offscreen(pixels: Uint8ClampedArray, width: number, height: number): HTMLCanvasElement {
+function offscreen(pixels: Uint8ClampedArray<ArrayBuffer>, width: number, height: number): HTMLCanvasElement {
   const c = document.createElement('canvas');
   c.width = width;
   c.height = height;

@@ -56,7 +56,7 @@ export const patchToken = (index: number): number => index + 1;
 export const tokenPatch = (token: number): number | undefined => (token > 0 ? token - 1 : undefined);
 
 /** The model input [size, size, 3] in [0, 1] as opaque RGBA bytes. */
-export function inputRgba(input: Float32Array, size: number): Uint8ClampedArray {
+export function inputRgba(input: Float32Array, size: number): Uint8ClampedArray<ArrayBuffer> {
   if (input.length !== size * size * 3) throw new Error(`input has ${input.length} values; expected size*size*3 = ${size * size * 3}`);
   const out = new Uint8ClampedArray(size * size * 4);
   for (let i = 0, j = 0; i < input.length; i += 3, j += 4) {
@@ -72,7 +72,7 @@ export function inputRgba(input: Float32Array, size: number): Uint8ClampedArray 
  * A map's colour overlay as RGBA bytes: value / scale through the colour map, alpha = opacity.
  * NaN and negative values read as 0; values above `scale` as 1.
  */
-export function overlayRgba(values: ArrayLike<number>, scale: number, opacity: number, colormap: (t: number) => Rgb): Uint8ClampedArray {
+export function overlayRgba(values: ArrayLike<number>, scale: number, opacity: number, colormap: (t: number) => Rgb): Uint8ClampedArray<ArrayBuffer> {
   const a = Math.round(Math.min(1, Math.max(0, opacity)) * 255);
   const out = new Uint8ClampedArray(values.length * 4);
   for (let i = 0; i < values.length; i++) {
