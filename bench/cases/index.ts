@@ -5,9 +5,10 @@ import { engineProcessCases } from './engineProcess';
 import { imageCases } from './image';
 import { imagePanelCases } from './imagePanel';
 import { matmulCases } from './matmul';
+import { pytorchParityCases } from './pytorchParity';
 import { runLoggingCases } from './runLogging';
 import { textAttentionCases } from './textAttention';
 import { transformerCases } from './transformer';
 import { vscodeBrowserCases } from './vscodeBrowser';
 
-export const allCases: BenchCase[] = [...engineProcessCases, ...matmulCases, ...imageCases, ...transformerCases, ...runLoggingCases, ...textAttentionCases, ...vscodeBrowserCases, ...beamPanelCases, ...imagePanelCases];
+export const allCases: BenchCase[] = [...engineProcessCases, ...matmulCases, ...imageCases, ...transformerCases, ...runLoggingCases, ...textAttentionCases, ...vscodeBrowserCases, ...beamPanelCases, ...imagePanelCases, ...pytorchParityCases];

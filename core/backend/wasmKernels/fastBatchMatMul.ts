@@ -30,6 +30,14 @@ export const PER_SLICE_MIN_MACS = 48 * 48 * 48;
 /** Marks our config so that registering twice is a no-op. */
 export const FAST_BATCH_MATMUL = Symbol.for('attentionDebugger.fastBatchMatMul');
 
+let enabled = true;
+
+/** Turns the fast paths off (every product goes to the stock kernel) or back on: for before/after
+ * benchmarks in one process, and as a switch should a problem turn up. */
+export function setFastBatchMatMulEnabled(on: boolean): void {
+  enabled = on;
+}
+
 function view(x: Info, shape: number[]): Info {
   return { dataId: x.dataId, shape, dtype: x.dtype };
 }
@@ -55,7 +63,7 @@ export function makeFastBatchMatMulConfig(stock: tf.KernelConfig): tf.KernelConf
     const backend = args.backend as BackendWasm;
     const { a, b } = inputs as unknown as { a: Info; b: Info };
     const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
-    if (a.dtype !== 'float32' || b.dtype !== 'float32') return stockFunc(args);
+    if (!enabled || a.dtype !== 'float32' || b.dtype !== 'float32') return stockFunc(args);
     const aRank = a.shape.length;
     const bRank = b.shape.length;
     if (aRank < 2 || bRank < 2) return stockFunc(args);

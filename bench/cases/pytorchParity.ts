@@ -1,0 +1,201 @@
+/**
+ * Issue 10's PyTorch comparison, cases A-D with exactly the issue's shapes, on the engine's real
+ * Transformer (wasm backend): post-LN encoder-decoder, padding and causal masks, label smoothing
+ * 0.1, gradient clipping at norm 1 and Adam, dropout at the model's default 0.1 while training.
+ *
+ *   A: train step, 2+2 layers, d_model 64, 4 heads, d_ff 256, batch 32, lengths 16, vocab 32
+ *   B: train step, 4+4 layers, d_model 128, 4 heads, d_ff 512, batch 32, lengths 32, vocab 64
+ *   C: encoder forward returning every layer's attention, config B, batch 1, 64 tokens
+ *   D: greedy decode of 40 tokens, config B, batch 1, source 32, with the key/value cache
+ *
+ * PyTorch 1.13 (1 thread, OpenBLAS) on the same machine, from the issue: A 50 ms, B 531 ms,
+ * C 4.7 ms, D 150 ms (D without a cache there). GFLOP/s counts the matrix products of the work done
+ * (a training step as 3x its forward products).
+ *
+ * PARITY_BASELINE=1 adds each case once more on the stock wasm BatchMatMul (the fast kernel
+ * switched off), for before/after in one process.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { defaultLoaders } from '../../core/backend/selectBackend';
+import { setFastBatchMatMulEnabled } from '../../core/backend/wasmKernels/fastBatchMatMul';
+import { greedyDecode } from '../../core/decoding/greedy';
+import type { StepModel } from '../../core/decoding/seq2seqModel';
+import { padIds, transformerStepModel } from '../../core/models/transformer/stepModel';
+import { Transformer, type DecodingState } from '../../core/models/transformer/transformer';
+import { Rng } from '../../core/tasks/rng';
+import { Adam, clipByGlobalNorm, globalNorm } from '../../core/training/adam';
+import { labelSmoothedLoss } from '../../core/training/labelSmoothing';
+import { BOS, EOS } from '../../core/text/tokenizer';
+import type { BenchCase } from '../benchCase';
+
+interface Shape {
+  layers: number;
+  dModel: number;
+  heads: number;
+  dFF: number;
+  vocab: number;
+}
+
+const A: Shape = { layers: 2, dModel: 64, heads: 4, dFF: 256, vocab: 32 };
+const B: Shape = { layers: 4, dModel: 128, heads: 4, dFF: 512, vocab: 64 };
+
+function config(s: Shape, maxLength: number) {
+  return { encoderLayers: s.layers, decoderLayers: s.layers, dModel: s.dModel, heads: s.heads, dFF: s.dFF, sourceVocabSize: s.vocab, targetVocabSize: s.vocab, maxLength };
+}
+
+/** Multiply-add FLOPs (2 per MAC) of the matrix products. */
+const encoderLayerFlops = (s: Shape, batch: number, len: number) => 2 * batch * len * (4 * s.dModel ** 2 + 2 * s.dModel * s.dFF + 2 * len * s.dModel);
+/** A decoder layer for `t` queries over `past` self keys and `src` memory positions (memory keys/values projected elsewhere). */
+const decoderLayerFlops = (s: Shape, batch: number, t: number, past: number, src: number) =>
+  2 * batch * t * (4 * s.dModel ** 2 + 2 * past * s.dModel + 2 * s.dModel ** 2 + 2 * src * s.dModel + 2 * s.dModel * s.dFF);
+const memoryProjectionFlops = (s: Shape, batch: number, src: number) => 2 * batch * src * 2 * s.dModel ** 2;
+
+function trainFlops(s: Shape, batch: number, len: number): number {
+  const forward =
+    s.layers * (encoderLayerFlops(s, batch, len) + decoderLayerFlops(s, batch, len, len, len) + memoryProjectionFlops(s, batch, len)) + 2 * batch * len * s.dModel * s.vocab;
+  return 3 * forward;
+}
+
+function greedyFlops(s: Shape, src: number, out: number): number {
+  let f = s.layers * (encoderLayerFlops(s, 1, src) + memoryProjectionFlops(s, 1, src));
+  for (let t = 1; t <= out; t++) f += s.layers * decoderLayerFlops(s, 1, 1, t, src) + 2 * s.dModel * s.vocab;
+  return f;
+}
+
+async function useWasm(fast: boolean): Promise<void> {
+  const name = await defaultLoaders.wasm();
+  if (!(await tf.setBackend(name))) throw new Error('wasm did not initialise');
+  setFastBatchMatMulEnabled(fast);
+}
+
+function randomIds(rng: Rng, rows: number, length: number, vocab: number): number[][] {
+  return Array.from({ length: rows }, () => Array.from({ length }, () => rng.int(EOS + 1, vocab - 1)));
+}
+
+interface TrainState {
+  model: Transformer;
+  adam: Adam;
+  src: tf.Tensor2D;
+  tin: tf.Tensor2D;
+  tout: tf.Tensor2D;
+}
+
+function trainCase(name: string, s: Shape, len: number, fast: boolean): BenchCase {
+  const batch = 32;
+  return {
+    name,
+    runs: 7,
+    warmup: 2,
+    work: { unit: 'GFLOP', amount: trainFlops(s, batch, len) / 1e9 },
+    setup: async () => {
+      await useWasm(fast);
+      const rng = new Rng(10);
+      const tgt = randomIds(rng, batch, len - 1, s.vocab);
+      return {
+        model: new Transformer(config(s, 64), 10),
+        adam: new Adam(),
+        src: padIds(randomIds(rng, batch, len, s.vocab)),
+        tin: padIds(tgt.map((t) => [BOS, ...t])),
+        tout: padIds(tgt.map((t) => [...t, EOS])),
+      } satisfies TrainState;
+    },
+    run: (state) => {
+      const { model, adam, src, tin, tout } = state as TrainState;
+      const vars = model.params.variables();
+      const { value, grads } = tf.variableGrads(() => labelSmoothedLoss(model.forward(src, tin, { training: true }).logits, tout, 0.1).loss, vars);
+      const g = vars.map((v) => grads[v.name]);
+      const norm = globalNorm(g);
+      const clipped = clipByGlobalNorm(g, norm, 1);
+      adam.apply(vars.map((variable, i) => ({ variable, grad: clipped[i] })), 1e-4);
+      const loss = value.dataSync()[0];
+      tf.dispose([value, ...g, ...(clipped !== g ? clipped : [])]);
+      return { loss: Math.round(loss * 1000) / 1000 };
+    },
+    teardown: (state) => {
+      const { model, adam, src, tin, tout } = state as TrainState;
+      adam.dispose();
+      model.dispose();
+      tf.dispose([src, tin, tout]);
+      setFastBatchMatMulEnabled(true);
+    },
+  };
+}
+
+function encoderCase(name: string, fast: boolean): BenchCase {
+  const len = 64;
+  return {
+    name,
+    runs: 15,
+    warmup: 3,
+    work: { unit: 'GFLOP', amount: (B.layers * encoderLayerFlops(B, 1, len)) / 1e9 },
+    setup: async () => {
+      await useWasm(fast);
+      return { model: new Transformer(config(B, 128), 11), src: padIds(randomIds(new Rng(11), 1, len, B.vocab)) };
+    },
+    run: (state) => {
+      const { model, src } = state as { model: Transformer; src: tf.Tensor2D };
+      const r = model.encode(src);
+      let floats = 0;
+      for (const w of r.weights) floats += w.dataSync().length; // downloaded outside tidy
+      floats += r.memory.dataSync().length;
+      tf.dispose([r.memory, r.bias, ...r.weights]);
+      return { attentionLayers: r.weights.length, floats };
+    },
+    teardown: (state) => {
+      const { model, src } = state as { model: Transformer; src: tf.Tensor2D };
+      model.dispose();
+      src.dispose();
+      setFastBatchMatMulEnabled(true);
+    },
+  };
+}
+
+/** A step model whose EOS never wins, so every decode produces exactly `maxTokens` tokens. */
+function noEos(m: StepModel<DecodingState>): StepModel<DecodingState> {
+  return {
+    ...m,
+    step: (state, tokens) => {
+      const r = m.step(state, tokens);
+      const masked = tf.tidy(() => r.logProbs.add(tf.oneHot(tf.fill([r.logProbs.shape[0]], EOS, 'int32'), r.logProbs.shape[1]).mul(-1e9))) as tf.Tensor2D;
+      r.logProbs.dispose();
+      return { logProbs: masked };
+    },
+  };
+}
+
+function greedyCase(name: string, fast: boolean): BenchCase {
+  const src = 32;
+  const out = 40;
+  return {
+    name,
+    runs: 7,
+    warmup: 2,
+    work: { unit: 'GFLOP', amount: greedyFlops(B, src, out) / 1e9 },
+    setup: async () => {
+      await useWasm(fast);
+      return { model: new Transformer(config(B, 128), 12), source: randomIds(new Rng(12), 1, src, B.vocab)[0] };
+    },
+    run: (state) => {
+      const { model, source } = state as { model: Transformer; source: number[] };
+      const r = greedyDecode(noEos(transformerStepModel(model, [source])), { batch: 1, maxTokens: out });
+      if (r.tokens[0].length !== out) throw new Error(`decoded ${r.tokens[0].length} tokens, not ${out}`);
+      return { tokens: r.tokens[0].length };
+    },
+    teardown: (state) => {
+      (state as { model: Transformer }).model.dispose();
+      setFastBatchMatMulEnabled(true);
+    },
+  };
+}
+
+function parityCases(fast: boolean): BenchCase[] {
+  const tag = fast ? '' : ' [stock wasm BatchMatMul]';
+  return [
+    trainCase(`parity A: train step 2+2 layers d64 h4 ff256, batch 32, lengths 16, vocab 32 (PyTorch 50 ms)${tag}`, A, 16, fast),
+    trainCase(`parity B: train step 4+4 layers d128 h4 ff512, batch 32, lengths 32, vocab 64 (PyTorch 531 ms)${tag}`, B, 32, fast),
+    encoderCase(`parity C: encoder forward with every layer's attention, config B, batch 1, 64 tokens (PyTorch 4.7 ms)${tag}`, fast),
+    greedyCase(`parity D: greedy decode 40 tokens, config B, batch 1, source 32, key/value cache (PyTorch 150 ms)${tag}`, fast),
+  ];
+}
+
+export const pytorchParityCases: BenchCase[] = [...parityCases(true), ...(process.env.PARITY_BASELINE === '1' ? parityCases(false) : [])];
