@@ -21,7 +21,7 @@ registerToolkit();
 
 /** CSS pixels of the ViT drawing and of each VGG-attention drawing. */
 const VIT_PX = 384;
-const VGG_PX = 256;
+const VGG_PX = 224;
 const LEGEND_PX = 160;
 const ROLLOUT_DEBOUNCE_MS = 150;
 
@@ -341,9 +341,11 @@ function vitView(e: ImageExplainResult): HTMLElement {
 function vggView(e: ImageExplainResult): HTMLElement {
   const figures: HTMLElement[] = [];
   const redraws: (() => void)[] = [];
-  for (const id of ['gate-pool3', 'gate-pool4', 'grad-cam']) {
-    const map = e.maps.find((m) => m.id === id);
-    if (!map) continue;
+  // The gates first, then their product and Grad-CAM, then any map a newer engine adds.
+  const order = ['gate-pool3', 'gate-pool4', 'gates-product', 'grad-cam'];
+  const rank = (id: string) => (order.includes(id) ? order.indexOf(id) : order.length);
+  for (const map of [...e.maps].sort((a, b) => rank(a.id) - rank(b.id))) {
+    const id = map.id;
     const [rows, cols] = map.values.shape;
     const values = map.values.data as Float32Array;
     const layerData: Layer = { values, rows, cols, scale: mapMax(values), smooth: true };
@@ -363,7 +365,7 @@ function vggView(e: ImageExplainResult): HTMLElement {
     'div',
     {},
     el('div', { class: 'toolbar' }, el('div', { class: 'row' }, opacityControl(redrawAll), exportButton())),
-    el('p', { class: 'muted' }, 'The trainable attention gates (softmax over space: each sums to 1) beside Grad-CAM on the last conv block, for the explained class.'),
+    el('p', { class: 'muted' }, 'The trainable attention gates (softmax over space: each sums to 1), their product (where both agree), and Grad-CAM on the last conv block for the explained class.'),
     el('div', { class: 'image-views' }, ...figures),
     legend(1, 'each map scaled to its own largest value'),
   );

@@ -115,8 +115,9 @@ describe('image attention: engine process', function () {
   it('explains a PNG with VGG-attention: both gate maps and Grad-CAM; no ViT pages', async () => {
     const e = await engine.request('image.explain', { spec: vgg, file: path.join(images, 'scene-02-square.png') });
     assert.equal(e.model.kind, 'vgg-attention');
-    assert.deepEqual(e.maps.map((m) => m.id), ['gate-pool3', 'gate-pool4', 'grad-cam']);
-    for (const m of e.maps.slice(0, 2)) assert.ok(Math.abs(rowSum(m.values.data as Float32Array, 0, m.values.data.length) - 1) < 1e-3);
+    const ids = e.maps.map((m) => m.id);
+    for (const id of ['gate-pool3', 'gate-pool4', 'grad-cam']) assert.ok(ids.includes(id), `no ${id} map in ${ids.join(', ')}`);
+    for (const m of e.maps.filter((x) => x.id.startsWith('gate-pool'))) assert.ok(Math.abs(rowSum(m.values.data as Float32Array, 0, m.values.data.length) - 1) < 1e-3);
     assert.equal(e.clsAttention, undefined);
     assert.equal((await rejection(engine.request('image.queryAttention', { explanationId: e.explanationId, query: 0 }))).code, 'unsupported');
   });
