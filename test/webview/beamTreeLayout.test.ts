@@ -64,16 +64,20 @@ describe('beam tree layout', () => {
     assert.ok(!l.nodes.find((n) => n.id === 9)?.expandable);
   });
 
-  it('places nodes left to right by depth, a row per leaf or stub, parents between their children', () => {
+  it('places nodes left to right by depth, a row per leaf or stub; the best path is one straight row', () => {
     const l = layoutTree(smallTree(), { ends: [9, 5], expanded: new Set() });
     const at = (id: number) => l.nodes[l.index.get(id) as number];
     for (const n of l.nodes) assert.equal(n.x, TREE_LAYOUT.margin + n.node.depth * TREE_LAYOUT.column);
     const rows = [...l.nodes.filter((n) => !l.edges.some((e) => e.from === n.id)).map((n) => n.y), ...l.stubs.map((s) => s.y)].sort((a, b) => a - b);
     for (let i = 1; i < rows.length; i++) assert.equal(rows[i] - rows[i - 1], TREE_LAYOUT.row, 'one row per leaf or stub');
-    // a's children: a1 (best) above EOS above a's stub; a sits midway between the first and the stub.
+    // a's children: a1 (best) above EOS above a's stub.
     assert.ok(at(4).y < at(5).y);
-    const stubA = l.stubs.find((s) => s.parent === 1)!;
-    assert.equal(at(1).y, (at(4).y + stubA.y) / 2);
+    assert.ok(at(5).y < l.stubs.find((s) => s.parent === 1)!.y);
+    // The best path root -> a -> a1 -> EOS is level; a node off it sits level with its first child.
+    assert.deepEqual([0, 1, 4, 9].map((id) => at(id).y), [at(9).y, at(9).y, at(9).y, at(9).y]);
+    const expanded = layoutTree(smallTree(), { ends: [9, 5], expanded: new Set([0]) });
+    const b = expanded.nodes[expanded.index.get(2) as number];
+    assert.equal(b.y, expanded.stubs.find((s) => s.parent === 2)!.y, 'b (off the best path, children folded) sits level with its stub');
     assert.equal(l.height, TREE_LAYOUT.margin * 2 + rows.length * TREE_LAYOUT.row);
   });
 

@@ -5,8 +5,9 @@
  * - Shown by default: every node on a path to a hypothesis (finished with EOS, or still in the beam
  *   when the search stopped). The rest of a node's children (pruned candidates, and kept beams that
  *   died later) fold into one stub "+n" per parent; a node in `expanded` shows all its children.
- * - Rows: a dendrogram. Children are ordered best first (cumulative score); each leaf or stub takes
- *   the next row; a parent sits midway between its first and last child.
+ * - Rows: children are ordered best first (cumulative score); each leaf or stub takes the next row;
+ *   a parent sits level with its child on the best path, else with its first child. So the winning
+ *   hypothesis reads as one straight line and the alternatives branch off below it.
  * A beam-16 search over 100 steps has ~25k nodes; folded, it shows a few hundred.
  */
 import type { SearchNode, SearchTree } from '../../protocol/beam';
@@ -141,7 +142,8 @@ export function layoutTree(tree: SearchTree, args: LayoutArgs): TreeLayout {
       stubY = rowY(nextRow++);
       ys.push(stubY);
     }
-    const y = ys.length ? (ys[0] + ys[ys.length - 1]) / 2 : rowY(nextRow++);
+    const onBest = f.shown.find((c) => best.has(c));
+    const y = onBest !== undefined ? (placed.get(onBest) as number) : ys.length ? ys[0] : rowY(nextRow++);
     placed.set(f.id, y);
     const x = colX(n.depth);
     index.set(f.id, nodes.length);

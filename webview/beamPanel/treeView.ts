@@ -134,15 +134,13 @@ export function createTreeView(o: TreeViewOptions, label: string): TreeView {
   };
   const size = () => ({ w: viewport.clientWidth || 600, h: viewport.clientHeight || 400 });
   const fit = () => setView(fitView(layout.width, layout.height, size().w, size().h));
-  /** Small trees fit; large ones start readable, at the root, with the best path's start in view. */
+  /** Small trees fit; large ones start readable, at the root, with the best path in view. */
   const initial = () => {
     const { w, h } = size();
     const f = fitView(layout.width, layout.height, w, h);
-    // Vertically, the middle of the best path's part that is in view.
-    const columns = Math.max(1, Math.floor(w / (TREE_LAYOUT.column * READABLE_SCALE)));
-    const ys = layout.nodes.filter((n) => n.best && n.node.depth < columns).map((n) => n.y);
-    const midY = ys.length ? (Math.min(...ys) + Math.max(...ys)) / 2 : 0;
-    setView(f.scale >= READABLE_SCALE ? f : { scale: READABLE_SCALE, x: 0, y: h / 2 - midY * READABLE_SCALE });
+    // The best path is one straight row (see treeLayout.ts): put it a third of the way down.
+    const rootY = layout.nodes.length ? layout.nodes[layout.index.get(0) as number].y : 0;
+    setView(f.scale >= READABLE_SCALE ? f : { scale: READABLE_SCALE, x: 0, y: h / 3 - rootY * READABLE_SCALE });
   };
   apply();
   // The first view needs the viewport's size, known once it is in the page.
