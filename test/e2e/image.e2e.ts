@@ -124,6 +124,23 @@ describe('image attention in VS Code', function () {
     await shot(vs, 'rollout');
   });
 
+  it('clicking another class explains that class: the gradient-based map follows it', async () => {
+    const view = activeWebview(vs.page);
+    await view.getByTestId('map-select').click();
+    await view.getByTestId('map-select').locator('vscode-option').filter({ hasText: 'Gradient-weighted rollout' }).click();
+    await expect(overlay(view)).toBeVisible(ANSWER_MS);
+    const before = await pixels(view);
+    const second = view.locator('[data-testid="class-list"] li').nth(1);
+    const name = (await second.getAttribute('data-class')) ?? '';
+    await second.locator('button').click();
+    await expect(view.locator('[data-testid="class-list"] li.explained')).toHaveText(new RegExp(`^${name}.*\\(explained\\)`), ANSWER_MS);
+    await changed(view, before, `explaining ${name}`);
+    // Back to rollout with max fusion for the tests that follow.
+    await view.getByTestId('map-select').click();
+    await view.getByTestId('map-select').locator('vscode-option').filter({ hasText: 'Attention rollout' }).click();
+    await expect(overlay(view)).toBeVisible(ANSWER_MS);
+  });
+
   it('editor title: Visualize Attention on an open image puts the panel beside it', async () => {
     await explorerItem(vs.page, 'scene-03-triangle.png').click();
     const action = vs.page.locator('.editor-actions .action-label[aria-label^="Visualize Attention"]').first();
