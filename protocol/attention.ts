@@ -97,6 +97,8 @@ export const attentionRequests = {
       ablate: z.array(HeadRef).max(4096).default([]),
       /** seq2seq only: false skips decoding an output (hovers need only the encoder's attention). */
       decode: z.boolean().default(true),
+      /** Also keep every head's queries and keys, for attention.queryKey. */
+      queryKey: z.boolean().default(false),
     }),
     result: CaptureResult,
   },
@@ -104,6 +106,18 @@ export const attentionRequests = {
   'attention.layer': { params: CaptureRef.extend({ layer: Index }), result: TensorPayload },
   /** Every layer and head, block-averaged to at most size x size: [layers, heads, q', k']. */
   'attention.thumbnails': { params: CaptureRef.extend({ size: z.number().int().min(4).max(128) }), result: TensorPayload },
+  /** Why one head weights one key for one query: its query and key vectors and their product. */
+  'attention.queryKey': {
+    params: CaptureRef.extend({ layer: Index, head: Index, query: Index, key: Index }),
+    result: z.object({
+      /** [3, dk]: the query, the key, and their element-wise product. */
+      vectors: TensorPayload,
+      /** q·k / sqrt(dk), before masking and softmax. */
+      score: z.number(),
+      /** The attention weight after softmax (and masks). */
+      weight: z.number(),
+    }),
+  },
   /** The keys one query attends to most, for hovers: weights of one layer and head (or mean/max over heads). */
   'attention.topKeys': {
     params: CaptureRef.extend({ layer: Index, head: HeadSelector, query: Index, k: z.number().int().min(1).max(50) }),

@@ -17,6 +17,10 @@ const MAX_EXPORT_CHARS = 64 * 1024 * 1024;
 export const hostAttentionSide = {
   requests: {
     'attention.layer': { params: z.object({ captureId: z.number().int(), kind: AttentionKind, layer: z.number().int().nonnegative() }), result: TensorPayload },
+    'attention.queryKey': {
+      params: z.object({ captureId: z.number().int(), kind: AttentionKind, layer: z.number().int().nonnegative(), head: z.number().int().nonnegative(), query: z.number().int().nonnegative(), key: z.number().int().nonnegative() }),
+      result: z.object({ vectors: TensorPayload, score: z.number(), weight: z.number() }),
+    },
     'attention.thumbnails': { params: z.object({ captureId: z.number().int(), kind: AttentionKind, size: z.number().int().min(4).max(128) }), result: TensorPayload },
     /** Re-runs the panel's text with these heads' outputs zeroed. */
     'attention.ablate': { params: z.object({ heads: z.array(HeadRef).min(1).max(4096) }), result: CaptureResult },

@@ -9,6 +9,8 @@ export interface StoredMap {
   shape: [number, number, number, number];
   data: Float32Array;
   keyLabels: string[];
+  /** Per-head queries [L, H, Q, dk] and keys [L, H, K, dk], when captured. */
+  queryKey?: { dk: number; queries: Float32Array; keys: Float32Array };
 }
 
 /** [heads, queries, keys] of one layer (a copy: the page outlives the capture cache). */
@@ -61,4 +63,25 @@ export function topKeys(map: StoredMap, layer: number, head: HeadSelector, query
   return Array.from(row, (weight, key) => ({ key, label: map.keyLabels[key], weight }))
     .sort((a, b) => b.weight - a.weight || a.key - b.key)
     .slice(0, k);
+}
+
+/** One head's query and key vectors for a (query, key) pair, their product, the scaled score and
+ * the weight; the panel's query-key view shows why the weight is what it is. */
+export function queryKeyDetail(map: StoredMap, layer: number, head: number, query: number, key: number): { vectors: TensorPayload; score: number; weight: number } {
+  const [L, H, Q, K] = map.shape;
+  const qk = map.queryKey;
+  if (!qk) throw new RangeError('this capture has no queries and keys; show attention again from the panel');
+  if (layer >= L || head >= H || query >= Q || key >= K) throw new RangeError(`layer ${layer}, head ${head}, query ${query}, key ${key} is outside [${L}, ${H}, ${Q}, ${K}]`);
+  const { dk } = qk;
+  const q = qk.queries.subarray(((layer * H + head) * Q + query) * dk, ((layer * H + head) * Q + query + 1) * dk);
+  const k = qk.keys.subarray(((layer * H + head) * K + key) * dk, ((layer * H + head) * K + key + 1) * dk);
+  const data = new Float32Array(3 * dk);
+  let dot = 0;
+  for (let i = 0; i < dk; i++) {
+    data[i] = q[i];
+    data[dk + i] = k[i];
+    data[2 * dk + i] = q[i] * k[i];
+    dot += q[i] * k[i];
+  }
+  return { vectors: { shape: [3, dk], dtype: 'float32', data }, score: dot / Math.sqrt(dk), weight: map.data[((layer * H + head) * Q + query) * K + key] };
 }

@@ -39,6 +39,7 @@ export function captureText(
   text: string,
   ablate: HeadRef[],
   decode = true,
+  withQueryKey = false,
 ): CaptureResult {
   const { bundle, description } = model;
   const tokenizer = bundle.sourceTokenizer ?? bundle.targetTokenizer;
@@ -60,8 +61,8 @@ export function captureText(
 
   const capture =
     description.kind === 'seq2seq'
-      ? captureAttention(bundle, kept, decode ? undefined : '', { ablate, allowUnknown: true })
-      : captureAttention(bundle, null, kept, { ablate, allowUnknown: true });
+      ? captureAttention(bundle, kept, decode ? undefined : '', { ablate, allowUnknown: true, withQueryKey })
+      : captureAttention(bundle, null, kept, { ablate, allowUnknown: true, withQueryKey });
 
   // The text axis shows what the user wrote, also where the model read <unk>.
   const textKind = description.kind === 'seq2seq' ? 'encoder-self' : 'decoder-self';
@@ -71,7 +72,7 @@ export function captureText(
   const maps = capture.maps.map((m) => {
     const queryLabels = m.kind === textKind ? relabel(m.queryLabels) : m.queryLabels;
     const keyLabels = m.kind === 'cross' || m.kind === textKind ? relabel(m.keyLabels) : m.keyLabels;
-    stored.set(m.kind, { shape: m.shape, data: m.data, keyLabels });
+    stored.set(m.kind, { shape: m.shape, data: m.data, keyLabels, queryKey: m.queryKey });
     return { kind: m.kind, shape: m.shape, queryLabels, keyLabels };
   });
 

@@ -71,9 +71,10 @@ export class AttentionPanel {
     this.rpc = new RpcEndpoint(webviewTransport(panel.webview), hostAttentionSide, attentionPanelSide, (m) => output.warn(`attention panel: ${m}`));
     this.rpc.handle('attention.layer', (p, ctx) => engine.request('attention.layer', p, { signal: ctx.signal }));
     this.rpc.handle('attention.thumbnails', (p, ctx) => engine.request('attention.thumbnails', p, { signal: ctx.signal }));
+    this.rpc.handle('attention.queryKey', (p, ctx) => engine.request('attention.queryKey', p, { signal: ctx.signal }));
     this.rpc.handle('attention.ablate', ({ heads }, ctx) => {
       if (!this.subject) throw new RpcError('invalid-input', 'nothing is shown yet to re-run');
-      return engine.request('attention.capture', { ...this.subject, ablate: heads }, { signal: ctx.signal });
+      return engine.request('attention.capture', { ...this.subject, ablate: heads, queryKey: true }, { signal: ctx.signal });
     });
     this.rpc.handle('export.png', ({ dataUrl, suggestedName }) => this.save(suggestedName, { 'PNG image': ['png'] }, Buffer.from(dataUrl.split(',')[1], 'base64')));
     this.rpc.handle('export.json', ({ json, suggestedName }) => this.save(suggestedName, { JSON: ['json'] }, Buffer.from(json, 'utf8')));
@@ -110,7 +111,7 @@ export class AttentionPanel {
     this.focusToken = focusToken;
     if (this.webviewReady) this.rpc.notify('status', { state: 'loading', message: 'Running the model…' });
     try {
-      const capture = await this.deps.engine.request('attention.capture', { ...subject, ablate: [] }, { signal: controller.signal });
+      const capture = await this.deps.engine.request('attention.capture', { ...subject, ablate: [], queryKey: true }, { signal: controller.signal });
       if (generation !== this.generation) return; // a newer update won
       this.capture = capture;
       this.panel.title = `Attention: ${capture.model.label}`;

@@ -73,6 +73,19 @@ describe('text attention in VS Code', function () {
     assert.match((await view.getByTestId('attention-canvas').getAttribute('aria-label')) ?? '', /^cross attention/);
   });
 
+  it('query-key view: clicking a cell of one head shows its query, key and their product', async () => {
+    const view = activeWebview(vs.page);
+    await view.getByTestId('head-select').click();
+    await view.getByTestId('head-select').locator('vscode-option').filter({ hasText: 'head 1' }).click();
+    const canvas = view.getByTestId('attention-canvas');
+    await expect(canvas).toBeVisible(ANSWER_MS);
+    const box = await canvas.boundingBox();
+    assert.ok(box);
+    await canvas.click({ position: { x: box.width - 12, y: box.height - 12 } });
+    await expect(view.getByTestId('qk-view')).toHaveText(/Why head 1 weights .*score = q·k \/ √\d+ = -?[\d.]+; after softmax over the keys, weight = [\d.]+/, ANSWER_MS);
+    assert.equal(await view.getByTestId('qk-view').locator('canvas').count(), 3);
+  });
+
   it('head view: toggling a head changes the drawing', async () => {
     const view = activeWebview(vs.page);
     await view.getByTestId('view-head').click();
@@ -124,7 +137,11 @@ describe('text attention in VS Code', function () {
     // code-server's save dialog is a quick input holding the suggested path.
     const input = vs.page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible' });
-    const target = await input.inputValue();
+    let target = '';
+    for (let i = 0; i < 50 && !target.endsWith('.json'); i++) {
+      target = await input.inputValue();
+      if (!target.endsWith('.json')) await new Promise((r) => setTimeout(r, 100));
+    }
     assert.match(target, /attention-encoder-self-layer0\.json$/);
     await input.press('Enter');
     const file = path.join(vs.workspaceDir, path.basename(target));

@@ -17,6 +17,7 @@ import { headColor, rgbCss, scaleMax, viridis } from './colormap';
 import { drawHeadView, linksPerHead, tokenAt } from './headView';
 import { click, focused, hover, type HoverState } from './hoverState';
 import { cellAt, drawMatrix, matrixGeometry } from './matrixView';
+import { queryKeyView } from './queryKeyView';
 
 registerToolkit();
 
@@ -155,7 +156,8 @@ async function drawMatrixView(container: HTMLElement, map: MapInfo): Promise<voi
   const g = matrixGeometry(Q, K, Math.max(320, container.clientWidth || 600), map.queryLabels, map.keyLabels);
   const canvas = el('canvas', { 'data-testid': 'attention-canvas', role: 'img', 'aria-label': `${map.kind} attention, layer ${layer}, ${typeof head === 'number' ? `head ${head}` : `${head} of heads`}` });
   const scale = scaleMax(matrix, s.relative);
-  const tip = el('div', { class: 'tip', 'data-testid': 'cell-value' }, 'Hover a cell for its weight; click a row to mark it.');
+  const tip = el('div', { class: 'tip', 'data-testid': 'cell-value' }, typeof head === 'number' ? 'Hover a cell for its weight; click it to see its query and key.' : 'Hover a cell for its weight; pick one head to see queries and keys.');
+  const detail = el('div', {});
   drawMatrix(canvas, matrix, g, map.queryLabels, map.keyLabels, scale, { query: focusQuery });
   canvas.addEventListener('mousemove', (e) => {
     const cell = cellAt(g, e.offsetX, e.offsetY);
@@ -164,9 +166,14 @@ async function drawMatrixView(container: HTMLElement, map: MapInfo): Promise<voi
   canvas.addEventListener('click', (e) => {
     const cell = cellAt(g, e.offsetX, e.offsetY);
     focusQuery = cell && cell.query !== focusQuery ? cell.query : undefined;
-    drawMatrix(canvas, matrix, g, map.queryLabels, map.keyLabels, scale, { query: focusQuery });
+    drawMatrix(canvas, matrix, g, map.queryLabels, map.keyLabels, scale, { query: focusQuery, key: cell?.key });
+    if (!cell || typeof head !== 'number') return;
+    rpc
+      .request('attention.queryKey', { captureId: capture!.captureId, kind: map.kind, layer, head, query: cell.query, key: cell.key })
+      .then((d) => detail.replaceChildren(queryKeyView(d, map.queryLabels[cell.query], map.keyLabels[cell.key], head)))
+      .catch((err) => detail.replaceChildren(el('p', { class: 'error', role: 'alert' }, RpcError.from(err).message)));
   });
-  container.replaceChildren(legend(scale), el('div', { class: 'scroll' }, canvas), tip);
+  container.replaceChildren(legend(scale), el('div', { class: 'scroll' }, canvas), tip, detail);
 }
 
 async function drawHeadViewInto(container: HTMLElement, map: MapInfo): Promise<void> {

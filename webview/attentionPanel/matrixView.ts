@@ -60,6 +60,10 @@ export function drawMatrix(
     ctx.strokeStyle = focusColor;
     ctx.lineWidth = 2;
     ctx.strokeRect(g.left - 1, g.top + highlight.query * g.cell - 1, g.keys * g.cell + 2, g.cell + 2);
+    if (highlight.key !== undefined) {
+      ctx.lineWidth = 3;
+      ctx.strokeRect(g.left + highlight.key * g.cell, g.top + highlight.query * g.cell, g.cell, g.cell);
+    }
   }
   if (g.cell < MATRIX_LAYOUT.minCellForLabels) return;
   ctx.fillStyle = fg;

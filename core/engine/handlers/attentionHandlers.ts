@@ -1,4 +1,4 @@
-import { layerPage, thumbnails, topKeys } from '../../attention/attentionPages';
+import { layerPage, queryKeyDetail, thumbnails, topKeys } from '../../attention/attentionPages';
 import { listDemoCheckpoints } from '../../attention/demoList';
 import { ModelCache } from '../../attention/modelCache';
 import { CaptureStore, captureText } from '../../attention/textAttention';
@@ -24,12 +24,15 @@ export function registerAttentionHandlers({ rpc, backendReady }: HandlerContext)
     await backendReady();
     return (await models.get(spec)).description;
   });
-  rpc.handle('attention.capture', async ({ spec, text, ablate, decode }) => {
+  rpc.handle('attention.capture', async ({ spec, text, ablate, decode, queryKey }) => {
     await backendReady();
-    return captureText(captures, await models.get(spec), text, ablate, decode);
+    return captureText(captures, await models.get(spec), text, ablate, decode, queryKey);
   });
   rpc.handle('attention.layer', ({ captureId, kind, layer }) => badIndex(() => layerPage(captures.map(captureId, kind), layer)));
   rpc.handle('attention.thumbnails', ({ captureId, kind, size }) => thumbnails(captures.map(captureId, kind), size));
+  rpc.handle('attention.queryKey', ({ captureId, kind, layer, head, query, key }) =>
+    badIndex(() => queryKeyDetail(captures.map(captureId, kind), layer, head, query, key)),
+  );
   rpc.handle('attention.topKeys', ({ captureId, kind, layer, head, query, k }) =>
     badIndex(() => topKeys(captures.map(captureId, kind), layer, head, query, k)),
   );

@@ -54,6 +54,9 @@ export interface DecoderLayerResult {
   selfWeights: tf.Tensor4D;
   /** [B, H, T, S], absent without cross-attention */
   crossWeights?: tf.Tensor4D;
+  /** [B, H, T, dk] queries of self- and cross-attention (keys: selfKV.k and the memory's k). */
+  selfQueries: tf.Tensor4D;
+  crossQueries?: tf.Tensor4D;
 }
 
 export function decoderLayer(w: DecoderLayerWeights, input: DecoderLayerInput, o: DecoderLayerOptions): DecoderLayerResult {
@@ -63,12 +66,14 @@ export function decoderLayer(w: DecoderLayerWeights, input: DecoderLayerInput, o
   const self = multiHeadAttention(w.self, x, selfKV, { bias: input.selfBias, headMask: o.selfHeadMask });
   let h = layerNorm(x.add(o.dropout(self.output)), w.norm1);
   let crossWeights: tf.Tensor4D | undefined;
+  let crossQueries: tf.Tensor4D | undefined;
   if (w.cross && w.norm2) {
     if (!input.memory) throw new Error('decoderLayer: cross-attention needs the encoder memory');
     const cross = multiHeadAttention(w.cross, h, input.memory, { bias: input.memoryBias, headMask: o.crossHeadMask });
     h = layerNorm(h.add(o.dropout(cross.output)), w.norm2);
     crossWeights = cross.weights;
+    crossQueries = cross.queries;
   }
   const output = layerNorm(h.add(o.dropout(feedForward(h, w.ffn, o.dropout))), w.norm3);
-  return { output, selfKV, selfWeights: self.weights, crossWeights };
+  return { output, selfKV, selfWeights: self.weights, crossWeights, selfQueries: self.queries, crossQueries };
 }

@@ -36,10 +36,16 @@ export interface SubLayerOptions {
   selfHeadMask?: tf.Tensor;
 }
 
-/** x [B, S, D], bias [B, 1, 1, S] -> { output [B, S, D], weights [B, H, S, S] } */
-export function encoderLayer(w: EncoderLayerWeights, x: tf.Tensor, bias: tf.Tensor, o: SubLayerOptions): { output: tf.Tensor; weights: tf.Tensor4D } {
-  const att = multiHeadAttention(w.self, x, projectKeyValue(w.self, x), { bias, headMask: o.selfHeadMask });
+/** x [B, S, D], bias [B, 1, 1, S] -> { output [B, S, D], weights [B, H, S, S], queries/keys [B, H, S, dk] } */
+export function encoderLayer(
+  w: EncoderLayerWeights,
+  x: tf.Tensor,
+  bias: tf.Tensor,
+  o: SubLayerOptions,
+): { output: tf.Tensor; weights: tf.Tensor4D; queries: tf.Tensor4D; keys: tf.Tensor4D } {
+  const kv = projectKeyValue(w.self, x);
+  const att = multiHeadAttention(w.self, x, kv, { bias, headMask: o.selfHeadMask });
   const h = layerNorm(x.add(o.dropout(att.output)), w.norm1);
   const output = layerNorm(h.add(o.dropout(feedForward(h, w.ffn, o.dropout))), w.norm2);
-  return { output, weights: att.weights };
+  return { output, weights: att.weights, queries: att.queries, keys: kv.k };
 }

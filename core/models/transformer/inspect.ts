@@ -26,6 +26,8 @@ export interface AttentionMap {
   data: Float32Array<ArrayBuffer>;
   queryLabels: string[];
   keyLabels: string[];
+  /** With `withQueryKey`: per-head queries [layers, heads, queries, dk] and keys [layers, heads, keys, dk]. */
+  queryKey?: { dk: number; queries: Float32Array; keys: Float32Array };
 }
 
 export interface AttentionCapture {
@@ -45,6 +47,8 @@ export interface CaptureOptions {
   ablate?: readonly HeadRef[];
   /** Map unknown tokens to <unk> instead of failing (default false). */
   allowUnknown?: boolean;
+  /** Also capture every layer's queries and keys (default false). */
+  withQueryKey?: boolean;
 }
 
 function encodeChecked(tok: Tokenizer, text: string, what: string, maxTokens: number, allowUnknown: boolean): number[] {
@@ -58,6 +62,14 @@ function encodeChecked(tok: Tokenizer, text: string, what: string, maxTokens: nu
 export function encodeSource(bundle: TransformerBundle, text: string, allowUnknown = false): number[] {
   if (!bundle.sourceTokenizer) throw new RpcError('unsupported', 'a language model has no source; give the text as the target');
   return encodeChecked(bundle.sourceTokenizer, text, 'source', bundle.model.config.maxLength, allowUnknown);
+}
+
+/** [L][B=1, H, N, dk] tensors -> one [L, H, N, dk] array (downloads outside tidy). */
+function stackLayers(perLayer: tf.Tensor4D[]): Float32Array {
+  const size = perLayer[0].size;
+  const out = new Float32Array(perLayer.length * size);
+  perLayer.forEach((t, l) => out.set(t.dataSync() as Float32Array, l * size));
+  return out;
 }
 
 /** [L][B=1,H,Q,K] tensors -> one AttentionMap (downloads outside tidy). */
@@ -98,7 +110,7 @@ function captureIds(bundle: TransformerBundle, srcIds: number[] | undefined, tgt
   const input = [BOS, ...tgtIds];
   const srcT = srcIds ? padIds([srcIds]) : null;
   const inT = padIds([input]);
-  const fwd = model.forward(srcT, inT, { ablate: options.ablate });
+  const fwd = model.forward(srcT, inT, { ablate: options.ablate, withQueryKey: options.withQueryKey });
   try {
     const [predictedT, probsT] = tf.tidy(() => {
       const p = tf.softmax(fwd.logits); // [1, T, V]
@@ -113,6 +125,10 @@ function captureIds(bundle: TransformerBundle, srcIds: number[] | undefined, tgt
     if (fwd.encoderSelf.length) maps.push(toMap('encoder-self', fwd.encoderSelf, srcLabels, srcLabels));
     maps.push(toMap('decoder-self', fwd.decoderSelf, inLabels, inLabels));
     if (fwd.cross.length) maps.push(toMap('cross', fwd.cross, inLabels, srcLabels));
+    for (const m of maps) {
+      const layers = fwd.queryKey.filter((qk) => qk.kind === m.kind);
+      if (layers.length) m.queryKey = { dk: layers[0].queries.shape[3], queries: stackLayers(layers.map((l) => l.queries)), keys: stackLayers(layers.map((l) => l.keys)) };
+    }
     return {
       source: srcIds && source !== null ? { text: source, ids: srcIds, labels: srcLabels } : undefined,
       decoderInput: { ids: input, labels: inLabels },
@@ -121,7 +137,7 @@ function captureIds(bundle: TransformerBundle, srcIds: number[] | undefined, tgt
       maps,
     };
   } finally {
-    tf.dispose([fwd.logits, ...fwd.encoderSelf, ...fwd.decoderSelf, ...fwd.cross, inT, ...(srcT ? [srcT] : [])]);
+    tf.dispose([fwd.logits, ...fwd.encoderSelf, ...fwd.decoderSelf, ...fwd.cross, ...fwd.queryKey.flatMap((qk) => [qk.queries, qk.keys]), inT, ...(srcT ? [srcT] : [])]);
   }
 }
 

@@ -65,6 +65,8 @@ export type MhaResult = {
   output: tf.Tensor3D;
   /** [B, H, T, S], rows sum to 1 */
   weights: tf.Tensor4D;
+  /** [B, H, T, dk]: the per-head queries (for the query-key view; the keys are kv.k). */
+  queries: tf.Tensor4D;
 };
 
 /** query [B, T, D] attends over `kv` (keys/values [B, H, S, dk]). */
@@ -77,5 +79,5 @@ export function multiHeadAttention(w: MhaWeights, query: tf.Tensor, kv: KeyValue
   let context = tf.matMul(weights, kv.v); // [B, H, T, dk]
   if (options.headMask) context = context.mul(options.headMask.reshape([1, w.heads, 1, 1]));
   const output = linear(mergeHeads(context), w.o) as tf.Tensor3D; // [B, T, D]
-  return { output, weights };
+  return { output, weights, queries: q };
 }

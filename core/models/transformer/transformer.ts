@@ -36,7 +36,18 @@ export interface ForwardOptions {
   training?: boolean;
   /** Heads whose outputs are zeroed. */
   ablate?: readonly HeadRef[];
+  /** Also return every layer's per-head queries and keys (the query-key view). Default false. */
+  withQueryKey?: boolean;
 }
+
+/** One layer's queries [B, H, T, dk] and keys [B, H, S, dk] for one attention kind. (A type, not an
+ * interface, so it is a tf.TensorContainer and can leave tf.tidy.) */
+export type QueryKey = {
+  kind: AttentionKind;
+  layer: number;
+  queries: tf.Tensor4D;
+  keys: tf.Tensor4D;
+};
 
 export interface ForwardResult {
   /** [B, T, V] */
@@ -47,6 +58,8 @@ export interface ForwardResult {
   decoderSelf: tf.Tensor4D[];
   /** Per decoder layer [B, H, T, S] (empty for the LM). */
   cross: tf.Tensor4D[];
+  /** Only with `withQueryKey`: every layer's queries and keys, per kind. */
+  queryKey: QueryKey[];
 }
 
 /** Incremental decoding state (mutated by decodeStep/reorder; free it with disposeState). */
@@ -146,7 +159,7 @@ export class Transformer {
   }
 
   /** Encodes source ids [B, S] -> memory [B, S, D], its padding bias and each layer's self-attention. */
-  encode(source: tf.Tensor2D, options: ForwardOptions = {}): { memory: tf.Tensor3D; bias: tf.Tensor4D; weights: tf.Tensor4D[] } {
+  encode(source: tf.Tensor2D, options: ForwardOptions = {}): { memory: tf.Tensor3D; bias: tf.Tensor4D; weights: tf.Tensor4D[]; queryKey: QueryKey[] } {
     if (this.config.kind !== 'seq2seq' || !this.sourceEmbedding) throw new RpcError('unsupported', 'a language model has no encoder');
     this.checkIds(source, 'source');
     this.checkAblation(options.ablate);
@@ -157,12 +170,14 @@ export class Transformer {
       const masks = this.headMasks('encoder-self', this.encoder.length, options.ablate);
       let x: tf.Tensor = dropout(this.embed(table, source, 0));
       const weights: tf.Tensor4D[] = [];
+      const queryKey: QueryKey[] = [];
       this.encoder.forEach((layer, i) => {
         const r = encoderLayer(layer, x, bias, { dropout, selfHeadMask: masks[i] });
         x = r.output;
         weights.push(r.weights);
+        if (options.withQueryKey) queryKey.push({ kind: 'encoder-self', layer: i, queries: r.queries, keys: r.keys });
       });
-      return { memory: x as tf.Tensor3D, bias, weights };
+      return { memory: x as tf.Tensor3D, bias, weights, queryKey };
     });
   }
 
@@ -174,7 +189,7 @@ export class Transformer {
     this.checkIds(targetIn, 'target');
     this.checkAblation(options.ablate);
     return tf.tidy(() => {
-      let enc: { memory: tf.Tensor3D; bias: tf.Tensor4D; weights: tf.Tensor4D[] } | undefined;
+      let enc: { memory: tf.Tensor3D; bias: tf.Tensor4D; weights: tf.Tensor4D[]; queryKey: QueryKey[] } | undefined;
       if (this.config.kind === 'seq2seq') {
         if (!source) throw new RpcError('invalid-input', 'an encoder-decoder model needs a source');
         enc = this.encode(source, options);
@@ -187,15 +202,20 @@ export class Transformer {
       let x: tf.Tensor = dropout(this.embed(this.targetEmbedding, targetIn, 0));
       const decoderSelf: tf.Tensor4D[] = [];
       const cross: tf.Tensor4D[] = [];
+      const queryKey: QueryKey[] = [...(enc?.queryKey ?? [])];
       this.decoder.forEach((layer, i) => {
         const memory = enc && layer.cross ? projectKeyValue(layer.cross, enc.memory) : undefined;
         const r = decoderLayer(layer, { x, selfBias, memory, memoryBias: enc?.bias }, { dropout, selfHeadMask: selfMasks[i], crossHeadMask: crossMasks[i] });
         x = r.output;
         decoderSelf.push(r.selfWeights);
         if (r.crossWeights) cross.push(r.crossWeights);
+        if (options.withQueryKey) {
+          queryKey.push({ kind: 'decoder-self', layer: i, queries: r.selfQueries, keys: r.selfKV.k });
+          if (r.crossQueries && memory) queryKey.push({ kind: 'cross', layer: i, queries: r.crossQueries, keys: memory.k });
+        }
       });
       const logits = linear(x, this.output) as tf.Tensor3D;
-      return { logits, encoderSelf: enc?.weights ?? [], decoderSelf, cross };
+      return { logits, encoderSelf: enc?.weights ?? [], decoderSelf, cross, queryKey };
     });
   }
 

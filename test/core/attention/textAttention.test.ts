@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { layerPage } from '../../../core/attention/attentionPages';
+import { layerPage, queryKeyDetail } from '../../../core/attention/attentionPages';
 import { ModelCache } from '../../../core/attention/modelCache';
 import { CaptureStore, captureText } from '../../../core/attention/textAttention';
 import { saveTransformer } from '../../../core/models/transformer/checkpoint';
@@ -99,6 +99,38 @@ describe('text attention (engine side)', () => {
     assert.deepEqual(Array.from(l0(ablated.captureId)), Array.from(l0(base.captureId)), 'layer 0 weights are computed before the ablation');
     assert.notDeepEqual(Array.from(l1(ablated.captureId)), Array.from(l1(base.captureId)), 'layer 1 sees the ablated output');
     assert.deepEqual(ablated.ablated.length, 2);
+  });
+
+  it('query-key detail: softmax over q·k/sqrt(dk) reproduces the captured weights, for every kind', async () => {
+    const store = new CaptureStore();
+    const r = captureText(store, await models.get(seq2seqDir), 'abcd', [], true, true);
+    for (const info of r.maps) {
+      const map = store.map(r.captureId, info.kind);
+      const [L, H, Q, K] = info.shape;
+      for (const [layer, head, query] of [[0, 0, 0], [L - 1, H - 1, Q - 1], [1 % L, 1 % H, Math.min(2, Q - 1)]]) {
+        const scores = Array.from({ length: K }, (_, key) => queryKeyDetail(map, layer, head, query, key).score);
+        // Causal mask: decoder self-attention cannot see later keys.
+        const visible = scores.map((_, key) => info.kind !== 'decoder-self' || key <= query);
+        const max = Math.max(...scores.filter((_, key) => visible[key]));
+        const exp = scores.map((s, key) => (visible[key] ? Math.exp(s - max) : 0));
+        const sum = exp.reduce((a, b) => a + b, 0);
+        exp.forEach((e, key) => {
+          const d = queryKeyDetail(map, layer, head, query, key);
+          assert.ok(Math.abs(e / sum - d.weight) < 1e-5, `${info.kind} l${layer} h${head} q${query} k${key}: ${e / sum} vs ${d.weight}`);
+          const [dk] = [d.vectors.shape[1]];
+          const product = Array.from(d.vectors.data.subarray(2 * dk));
+          assert.ok(Math.abs(product.reduce((a, b) => a + b, 0) / Math.sqrt(dk) - d.score) < 1e-5);
+        });
+      }
+    }
+  });
+
+  it('query-key detail is refused for captures taken without it, and for indices out of range', async () => {
+    const store = new CaptureStore();
+    const r = captureText(store, await models.get(seq2seqDir), 'abcd', []);
+    assert.throws(() => queryKeyDetail(store.map(r.captureId, 'cross'), 0, 0, 0, 0), /no queries and keys/);
+    const r2 = captureText(store, await models.get(seq2seqDir), 'abcd', [], true, true);
+    assert.throws(() => queryKeyDetail(store.map(r2.captureId, 'encoder-self'), 0, 0, 9, 0), /outside/);
   });
 
   it('expires old captures with a message that says what to do', () => {

@@ -75,7 +75,7 @@ describe('transformer: multi-head attention', () => {
       const bias = c.mask === 'causal' ? causalBias(c.T) : c.mask === 'padding' ? paddingBias(ids) : undefined;
       const before = tf.memory().numTensors;
       const r = tf.tidy(() => multiHeadAttention(w, x, projectKeyValue(w, y), { bias }));
-      assert.equal(tf.memory().numTensors, before + 2, 'only the output and weights survive');
+      assert.equal(tf.memory().numTensors, before + 3, 'only the output, weights and queries survive');
       const out = r.output.dataSync();
       const wts = r.weights.dataSync();
       for (let b = 0; b < c.B; b++) {
@@ -95,7 +95,7 @@ describe('transformer: multi-head attention', () => {
           }
         }
       }
-      tf.dispose([x, y, ids, r.output, r.weights, ...(bias ? [bias] : [])]);
+      tf.dispose([x, y, ids, r.output, r.weights, r.queries, ...(bias ? [bias] : [])]);
       p.dispose();
     });
   }
