@@ -107,6 +107,10 @@ describe('image attention in VS Code', function () {
     await changed(view, before, 'clicking a patch');
     assert.match((await overlay(view).getAttribute('data-overlay')) ?? '', /^patch 14 → patches, layer 1/);
     await shot(vs, 'patch');
+    // The keyboard does the same: an arrow moves to the next patch.
+    await overlay(view).press('ArrowRight');
+    await expect(view.getByTestId('query')).toHaveText(/patch \(row 1, column 7\) attends/, ANSWER_MS);
+    await expect(view.locator('[data-testid="overlay-canvas"][data-overlay^="patch 15 "]')).toBeVisible(ANSWER_MS);
   });
 
   it('rollout with head fusion and discard ratio draws its own overlay', async () => {
@@ -168,11 +172,12 @@ describe('image attention in VS Code', function () {
 
   it('Export PNG saves the drawing where the save dialog says', async () => {
     await activeWebview(vs.page).getByTestId('export-png').click();
-    // code-server's save dialog is a quick input holding the suggested path (beside the image).
+    // code-server's save dialog is a quick input that fills in the suggested path (beside the image,
+    // named after it and the map); accept it.
     const input = vs.page.locator('.quick-input-widget input');
-    await expect(input).toBeVisible(ANSWER_MS);
-    const target = path.join(vs.workspaceDir, 'images', 'exported-overlay.png');
-    await input.fill(target);
+    const target = path.join(vs.workspaceDir, 'images', 'scene-02-square-rollout.png');
+    for (let i = 0; i < 200 && !(await input.inputValue().catch(() => '')).endsWith('scene-02-square-rollout.png'); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await input.inputValue(), target);
     await input.press('Enter');
     for (let i = 0; i < 100 && !existsSync(target); i++) await new Promise((r) => setTimeout(r, 100));
     const bytes = readFileSync(target);

@@ -1,7 +1,7 @@
 /** The image panel's pure functions: head selection, patch hit-testing, pixels of image and overlay. */
 import * as assert from 'node:assert/strict';
 import { viridis } from '../../webview/attentionPanel/colormap';
-import { argMax, headSlice, inputRgba, mapMax, overlayRgba, patchAt, patchToken, percent, tokenPatch } from '../../webview/imagePanel/overlayMath';
+import { argMax, headSlice, inputRgba, mapMax, movePatch, overlayRgba, patchAt, patchToken, percent, tokenPatch } from '../../webview/imagePanel/overlayMath';
 
 describe('image panel: overlay maths', () => {
   // [L=2, H=2, N=3]
@@ -39,6 +39,23 @@ describe('image panel: overlay maths', () => {
     assert.equal(patchAt(384, 8, -1, 5), undefined);
     assert.equal(patchAt(384, 8, 384, 5), undefined);
     assert.equal(patchAt(0, 8, 0, 0), undefined);
+  });
+
+  it('movePatch: arrows step and stop at the edges; Home/End jump; other keys do nothing', () => {
+    const cases: [number, string, number | undefined][] = [
+      [9, 'ArrowLeft', 8],
+      [8, 'ArrowLeft', 8],
+      [9, 'ArrowRight', 10],
+      [11, 'ArrowRight', 11],
+      [9, 'ArrowUp', 5],
+      [1, 'ArrowUp', 1],
+      [9, 'ArrowDown', 13],
+      [13, 'ArrowDown', 13],
+      [9, 'Home', 0],
+      [9, 'End', 15],
+      [9, 'a', undefined],
+    ];
+    for (const [from, key, to] of cases) assert.equal(movePatch(from, 4, key), to, `${key} from ${from}`);
   });
 
   it('patch index and token: [CLS] is token 0', () => {

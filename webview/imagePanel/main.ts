@@ -15,7 +15,7 @@ import { rgbCss, viridis } from '../attentionPanel/colormap';
 import { el } from '../common/dom';
 import { registerToolkit } from '../common/toolkit';
 import { hostTransport, panelState } from '../common/vscodeApi';
-import { argMax, headSlice, inputRgba, mapMax, overlayRgba, patchAt, patchToken, percent, tokenPatch, type HeadChoice } from './overlayMath';
+import { argMax, headSlice, inputRgba, mapMax, movePatch, overlayRgba, patchAt, patchToken, percent, tokenPatch, type HeadChoice } from './overlayMath';
 
 registerToolkit();
 
@@ -53,6 +53,8 @@ let rollout: { key: string; maps: Promise<ImageMapPayload[]> } | undefined;
 const queryPages = new Map<number, Promise<TensorPayload>>();
 let drawCount = 0;
 let renderGeneration = 0;
+/** Set by a keyboard move, so the new drawing takes the focus back. */
+let refocus = false;
 let rolloutTimer: number | undefined;
 /** When the latest 'show' arrived; the first drawing after it records its delay (benchmarks read it). */
 let shownAt: number | undefined;
@@ -263,7 +265,7 @@ function vitView(e: ImageExplainResult): HTMLElement {
     );
   }
   const gridToggle = el('vscode-checkbox', { 'data-testid': 'grid-toggle', ...(s.grid ? { checked: '' } : {}) }, 'Patch grid');
-  const canvas = el('canvas', { 'data-testid': 'overlay-canvas', role: 'img', class: 'overlay' });
+  const canvas = el('canvas', { 'data-testid': 'overlay-canvas', role: 'img', class: 'overlay', tabindex: '0', 'aria-keyshortcuts': 'ArrowLeft ArrowRight ArrowUp ArrowDown Home End Enter Escape' });
   const legendSlot = el('div', {});
   const tip = el('div', { class: 'tip', 'data-testid': 'overlay-caption' });
   const queryPatch = tokenPatch(s.query);
@@ -272,7 +274,7 @@ function vitView(e: ImageExplainResult): HTMLElement {
       ? el(
           'div',
           { class: 'row query-row' },
-          el('span', { 'data-testid': 'query' }, queryPatch === undefined ? 'Showing where [CLS] attends. Click a patch to see where it attends.' : `Showing where patch (row ${Math.floor(queryPatch / vit.grid)}, column ${queryPatch % vit.grid}) attends.`),
+          el('span', { 'data-testid': 'query' }, queryPatch === undefined ? 'Showing where [CLS] attends. Click a patch (or focus the image and use the arrow keys) to see where it attends.' : `Showing where patch (row ${Math.floor(queryPatch / vit.grid)}, column ${queryPatch % vit.grid}) attends.`),
           queryPatch === undefined ? '' : button('query-cls', 'Back to [CLS]', () => update({ query: 0 })),
         )
       : el('div', { class: 'row muted query-row' }, 'Rollout: how much each patch flows into the final [CLS], through every layer (A + I, rows renormalised, multiplied). Click a patch to see its own attention.');
@@ -295,6 +297,16 @@ function vitView(e: ImageExplainResult): HTMLElement {
     const token = patchToken(p.index);
     update({ mode: 'attention', query: state.get().mode === 'attention' && state.get().query === token ? 0 : token });
   });
+  // Keyboard: arrows (or Home/End) move the patch whose attention is shown; Escape goes back to [CLS].
+  canvas.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape') return update({ mode: 'attention', query: 0 });
+    const from = s.mode === 'attention' && queryPatch !== undefined ? queryPatch : argMax(layerData?.values ?? []);
+    const to = movePatch(Math.max(0, from), vit.grid, ev.key);
+    if (to === undefined) return;
+    ev.preventDefault();
+    refocus = true;
+    update({ mode: 'attention', query: patchToken(to) });
+  });
   canvas.addEventListener('mousemove', (ev) => {
     const p = patchAt(VIT_PX, vit.grid, ev.offsetX, ev.offsetY);
     if (p && layerData) tip.textContent = `patch (row ${p.row}, column ${p.col}): ${layerData.values[p.index].toPrecision(3)}`;
@@ -311,6 +323,8 @@ function vitView(e: ImageExplainResult): HTMLElement {
     return { values: map.values.data as Float32Array, caption: map.label };
   };
   const generation = renderGeneration;
+  if (refocus) queueMicrotask(() => canvas.focus()); // keep keyboard focus on the drawing across re-renders
+  refocus = false;
   canvas.setAttribute('aria-label', 'image with attention overlay');
   redraw(); // the image at once; the overlay when its numbers are here
   load().then(

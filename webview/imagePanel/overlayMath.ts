@@ -51,6 +51,29 @@ export function patchAt(sizePx: number, grid: number, x: number, y: number): { r
   return { row, col, index: row * grid + col };
 }
 
+/** Keyboard moves on the patch grid: arrows step one patch (stopping at the edges), Home/End jump
+ * to the first/last patch. Any other key: undefined. */
+export function movePatch(index: number, grid: number, key: string): number | undefined {
+  const row = Math.floor(index / grid);
+  const col = index % grid;
+  switch (key) {
+    case 'ArrowLeft':
+      return row * grid + Math.max(0, col - 1);
+    case 'ArrowRight':
+      return row * grid + Math.min(grid - 1, col + 1);
+    case 'ArrowUp':
+      return Math.max(0, row - 1) * grid + col;
+    case 'ArrowDown':
+      return Math.min(grid - 1, row + 1) * grid + col;
+    case 'Home':
+      return 0;
+    case 'End':
+      return grid * grid - 1;
+    default:
+      return undefined;
+  }
+}
+
 /** The ViT token of patch `index` ([CLS] is token 0), and back. */
 export const patchToken = (index: number): number => index + 1;
 export const tokenPatch = (token: number): number | undefined => (token > 0 ? token - 1 : undefined);
