@@ -265,7 +265,7 @@ function vitView(e: ImageExplainResult): HTMLElement {
     );
   }
   const gridToggle = el('vscode-checkbox', { 'data-testid': 'grid-toggle', ...(s.grid ? { checked: '' } : {}) }, 'Patch grid');
-  const canvas = el('canvas', { 'data-testid': 'overlay-canvas', role: 'img', class: 'overlay', tabindex: '0', 'aria-keyshortcuts': 'ArrowLeft ArrowRight ArrowUp ArrowDown Home End Enter Escape' });
+  const canvas = el('canvas', { 'data-testid': 'overlay-canvas', role: 'img', class: 'overlay', tabindex: '0', 'aria-keyshortcuts': 'ArrowLeft ArrowRight ArrowUp ArrowDown Home End Escape' });
   const legendSlot = el('div', {});
   const tip = el('div', { class: 'tip', 'data-testid': 'overlay-caption' });
   const queryPatch = tokenPatch(s.query);
@@ -338,7 +338,7 @@ function vitView(e: ImageExplainResult): HTMLElement {
       legendSlot.replaceChildren(legend(layerData.scale, `${caption}; scaled to the largest value`));
       redraw();
     },
-    (err) => setStatus({ state: 'error', message: RpcError.from(err).message }),
+    (err) => generation === renderGeneration && setStatus({ state: 'error', message: RpcError.from(err).message }),
   );
   return el(
     'div',
