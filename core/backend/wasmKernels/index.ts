@@ -2,12 +2,15 @@
  * Kernels the wasm backend lacks but the cpu backend has. Registering them lets standard tfjs
  * layers (embedding, conv2d) train unchanged on wasm. Also replaces the stock wasm BatchMatMul with
  * one that reaches XNNPACK for transposed and batched products (every model's matMuls and their
- * gradients). Registered for 'wasm' only; safe to call more than once.
+ * gradients), Sum with one that needs no transpose, and Identity with a zero-copy one. Registered
+ * for 'wasm' only; safe to call more than once.
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2dBackpropFilter';
 import { registerFastBatchMatMul } from './fastBatchMatMul';
+import { registerFastSum } from './fastSum';
 import { unsortedSegmentSumConfig } from './unsortedSegmentSum';
+import { registerZeroCopyIdentity } from './zeroCopyIdentity';
 
 const MISSING_KERNELS = [unsortedSegmentSumConfig, conv2dBackpropFilterConfig];
 
@@ -16,4 +19,6 @@ export function registerMissingWasmKernels(): void {
     if (!tf.getKernel(config.kernelName, 'wasm')) tf.registerKernel(config);
   }
   registerFastBatchMatMul();
+  registerFastSum();
+  registerZeroCopyIdentity();
 }

@@ -8,7 +8,8 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerMissingWasmKernels } from '../../../core/backend/wasmKernels';
-import { FAST_BATCH_MATMUL, PER_SLICE_MIN_MACS } from '../../../core/backend/wasmKernels/fastBatchMatMul';
+import { PER_SLICE_MIN_MACS } from '../../../core/backend/wasmKernels/fastBatchMatMul';
+import { REPLACED_BY_US, type MarkedKernelConfig } from '../../../core/backend/wasmKernels/replaceKernel';
 
 /** |wasm - cpu| <= TOLERANCE * (1 + |cpu|), elementwise. */
 const TOLERANCE = 1e-5;
@@ -42,6 +43,7 @@ interface Case {
 const CASES: Case[] = [
   { outerA: [], outerB: [], m: 5, k: 7, n: 3 }, // 2-D
   { outerA: [], outerB: [], m: 64, k: 96, n: 80 }, // 2-D, large enough for XNNPACK's tiling
+  { outerA: [], outerB: [], m: 50, k: 100, n: 8 }, // 2-D, transposeA cheaper as (B^T A)^T
   { outerA: [3], outerB: [], m: 5, k: 7, n: 4 }, // shared right-hand side, rank 2
   { outerA: [2, 3], outerB: [1], m: 6, k: 9, n: 4 }, // shared right-hand side, broadcast
   { outerA: [], outerB: [3], m: 5, k: 7, n: 4 }, // shared left-hand side
@@ -49,7 +51,7 @@ const CASES: Case[] = [
   { outerA: [6], outerB: [6], m: 5, k: 7, n: 4 }, // batched, small slices (stock loop)
   { outerA: [2, 3], outerB: [1, 3], m: 4, k: 3, n: 5 }, // batched, broadcast inner batch dim
   { outerA: [3], outerB: [3], m: 50, k: 60, n: 50 }, // batched, per-slice XNNPACK
-  { outerA: [2, 2], outerB: [1, 2], m: 48, k: 49, n: 50 }, // per-slice, broadcast
+  { outerA: [2, 2], outerB: [1, 2], m: 32, k: 33, n: 34 }, // per-slice, broadcast
 ];
 
 describe('fast wasm BatchMatMul', () => {
@@ -63,11 +65,11 @@ describe('fast wasm BatchMatMul', () => {
   });
 
   it('replaces the stock wasm kernel only', () => {
-    const wasm = tf.getKernel(tf.BatchMatMul, 'wasm') as tf.KernelConfig & { [FAST_BATCH_MATMUL]?: true };
-    assert.equal(wasm[FAST_BATCH_MATMUL], true);
-    const cpu = tf.getKernel(tf.BatchMatMul, 'cpu') as tf.KernelConfig & { [FAST_BATCH_MATMUL]?: true };
-    assert.equal(cpu[FAST_BATCH_MATMUL], undefined);
-    assert.ok(50 * 60 * 50 >= PER_SLICE_MIN_MACS && 5 * 7 * 4 < PER_SLICE_MIN_MACS, 'the cases cover both batched paths');
+    const wasm = tf.getKernel(tf.BatchMatMul, 'wasm') as MarkedKernelConfig;
+    assert.equal(wasm[REPLACED_BY_US], true);
+    const cpu = tf.getKernel(tf.BatchMatMul, 'cpu') as MarkedKernelConfig;
+    assert.equal(cpu[REPLACED_BY_US], undefined);
+    assert.ok(32 * 33 * 34 >= PER_SLICE_MIN_MACS && 5 * 7 * 4 < PER_SLICE_MIN_MACS, 'the cases cover both batched paths');
   });
 
   for (const c of CASES) {
