@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { queryRows } from '../../../core/engine/handlers/imageHandlers';
 import { createImageModel, saveImageModel } from '../../../core/image/imageCheckpoint';
 import { EngineSupervisor } from '../../../extension/engine/engineSupervisor';
@@ -57,6 +58,7 @@ describe('image attention: engine process', function () {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'image-engine-'));
     vit = path.join(dir, 'vit');
     vgg = path.join(dir, 'vgg');
+    await tf.ready(); // whichever backend the test process has; the engine itself runs on wasm
     const v = createImageModel('vit', { imageSize: 32, patchSize: 8, dim: 16, depth: 2, heads: 2, mlpDim: 16 });
     await saveImageModel(v, vit, CLASSES, { task: 'scenes' });
     v.dispose();
