@@ -124,8 +124,9 @@ export function createTreeView(o: TreeViewOptions, label: string): TreeView {
   let fitted = o.view !== undefined;
   const apply = () => {
     content.setAttribute('transform', `translate(${view.x},${view.y}) scale(${view.scale})`);
-    root.dataset.detail = detailLevel(view.scale);
-    root.dataset.scale = view.scale.toFixed(3);
+    // Only a change of detail restyles the labels; plain zoom and pan move one transform.
+    const detail = detailLevel(view.scale);
+    if (root.dataset.detail !== detail) root.dataset.detail = detail;
   };
   const setView = (v: View) => {
     view = v;
