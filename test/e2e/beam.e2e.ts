@@ -148,4 +148,16 @@ describe('beam search panel in VS Code', function () {
     await setControl(view, 'max-tokens', '64');
     await expect(view.getByTestId('decode-current').getByTestId('decode-title')).toHaveText(/^beam 4 · α 0\.6/, ANSWER_MS);
   });
+
+  it('comes back after a window reload, decoded again with the same settings', async () => {
+    const view = activeWebview(vs.page);
+    await setControl(view, 'beam-size', '3');
+    await expect(view.getByTestId('decode-title')).toHaveText(/^beam 3 /, ANSWER_MS);
+    await vs.reload();
+    const after = activeWebview(vs.page);
+    await expect(after.getByTestId('beam-tree')).toBeVisible(ANSWER_MS);
+    await expect(after.getByTestId('input-text')).toHaveText(/^3 May 1979$/);
+    await expect(after.getByTestId('decode-title')).toHaveText(/^beam 3 · α 0\.6/);
+    await expect(after.getByTestId('hypothesis-0')).toHaveText(/^1979-05-03/);
+  });
 });
