@@ -16,6 +16,8 @@ const SVG = 'http://www.w3.org/2000/svg';
 const CLICK_SLOP = 4;
 /** The smallest scale a tree opens at: labels stay readable. */
 const READABLE_SCALE = 0.8;
+/** Quiet time (ms) after zooming or panning before the tree is redrawn sharp. */
+const SETTLE_MS = 200;
 
 function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}, text?: string): SVGElementTagNameMap[K] {
   const node = document.createElementNS(SVG, tag);
@@ -58,7 +60,9 @@ export interface TreeView {
 export function createTreeView(o: TreeViewOptions, label: string): TreeView {
   const layout = layoutTree(o.tree, { ends: o.ends, expanded: o.expanded });
   const L = TREE_LAYOUT;
-  const root = svg('svg', { class: 'beam-tree', role: 'group', 'aria-label': label, 'data-testid': 'beam-tree' });
+  // The SVG is the tree's own size; zoom and pan are a CSS transform on it, which the compositor
+  // applies without repainting the nodes.
+  const root = svg('svg', { class: 'beam-tree', role: 'group', 'aria-label': label, 'data-testid': 'beam-tree', width: Math.max(1, layout.width), height: Math.max(1, layout.height) });
   const content = svg('g');
   root.append(content);
 
@@ -122,8 +126,14 @@ export function createTreeView(o: TreeViewOptions, label: string): TreeView {
   viewport.append(root);
   let view: View = o.view ?? { scale: 1, x: 0, y: 0 };
   let fitted = o.view !== undefined;
+  let settleTimer: number | undefined;
   const apply = () => {
-    content.setAttribute('transform', `translate(${view.x},${view.y}) scale(${view.scale})`);
+    root.style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.scale})`;
+    // A layer of its own while the view moves (no repaint per frame); dropped once it settles, so
+    // the labels are drawn sharp again at the new scale.
+    root.style.willChange = 'transform';
+    window.clearTimeout(settleTimer);
+    settleTimer = window.setTimeout(() => (root.style.willChange = 'auto'), SETTLE_MS);
     // Only a change of detail restyles the labels; plain zoom and pan move one transform.
     const detail = detailLevel(view.scale);
     if (root.dataset.detail !== detail) root.dataset.detail = detail;
