@@ -36,59 +36,50 @@ export const conv2dBackpropFilterConfig: tf.KernelConfig = {
     const padTop = info.padInfo.top;
     const padLeft = info.padInfo.left;
 
-    const xVals = wasm.readSync(x.dataId) as Float32Array;
-    const dyVals = wasm.readSync(dy.dataId) as Float32Array;
-
-    // im2col, then one matrix product on the backend's own (XNNPACK) kernel, which is fast only
-    // for untransposed operands, so both operands are laid out here:
-    //   cols [N, K]: row n = output position (b, yr, yc), column k = (fh, fw, c), 0 in the padding;
-    //   dyT [outC, N]; dWT = dyT @ cols [outC, K]; dW [K, outC] = dWT transposed.
+    // im2col, laid out transposed, then one matrix product on the backend's own (XNNPACK) kernel,
+    // which is fast only for untransposed operands:
+    //   colsT [K, N]: row k = (fh, fw, c), column n = output position (b, yr, yc), 0 in the padding;
+    //   dW [K, outC] = colsT @ dy, with dy [N, outC] as it is and dW already in filterShape's order.
+    // (The other orientation, dyT @ cols, made XNNPACK pack the huge cols [N, K] as its right-hand
+    // side on every call and needed two more transposes: measured 2-3x slower.)
     const n = batchSize * outHeight * outWidth;
     const k = filterHeight * filterWidth * inChannels;
-    // Both operands are written straight into the wasm heap (no extra copy).
-    const c = wasm.makeOutput([1, n, k], 'float32');
-    const cols = wasm.typedArrayFromHeap(c) as Float32Array;
-    cols.fill(0);
+    // Written straight into the wasm heap (no extra copy); zeros where the window is in the padding.
+    const c = wasm.makeOutput([1, k, n], 'float32');
+    const colsT = wasm.typedArrayFromHeap(c) as Float32Array;
+    const xVals = wasm.typedArrayFromHeap(x) as Float32Array; // after the allocation (heap growth)
     const xRow = inWidth * inChannels;
     const xBatch = inHeight * xRow;
-    for (let b = 0; b < batchSize; b++) {
-      for (let yr = 0; yr < outHeight; yr++) {
-        for (let yc = 0; yc < outWidth; yc++) {
-          const rowBase = ((b * outHeight + yr) * outWidth + yc) * k;
-          for (let fh = 0; fh < filterHeight; fh++) {
-            const xr = yr * strideHeight + fh * dilationHeight - padTop;
-            if (xr < 0 || xr >= inHeight) continue;
-            for (let fw = 0; fw < filterWidth; fw++) {
-              const xc = yc * strideWidth + fw * dilationWidth - padLeft;
-              if (xc < 0 || xc >= inWidth) continue;
-              const src = b * xBatch + xr * xRow + xc * inChannels;
-              const dst = rowBase + (fh * filterWidth + fw) * inChannels;
-              for (let ch = 0; ch < inChannels; ch++) cols[dst + ch] = xVals[src + ch];
+    for (let fh = 0; fh < filterHeight; fh++) {
+      for (let fw = 0; fw < filterWidth; fw++) {
+        for (let ch = 0; ch < inChannels; ch++) {
+          const rowBase = ((fh * filterWidth + fw) * inChannels + ch) * n;
+          let dst = rowBase;
+          for (let b = 0; b < batchSize; b++) {
+            for (let yr = 0; yr < outHeight; yr++) {
+              const xr = yr * strideHeight + fh * dilationHeight - padTop;
+              if (xr < 0 || xr >= inHeight) {
+                colsT.fill(0, dst, dst + outWidth);
+                dst += outWidth;
+                continue;
+              }
+              const rowOff = b * xBatch + xr * xRow + ch;
+              for (let yc = 0; yc < outWidth; yc++, dst++) {
+                const xc = yc * strideWidth + fw * dilationWidth - padLeft;
+                colsT[dst] = xc < 0 || xc >= inWidth ? 0 : xVals[rowOff + xc * inChannels];
+              }
             }
           }
         }
       }
     }
-    const a = wasm.makeOutput([1, outChannels, n], 'float32');
-    const dyT = wasm.typedArrayFromHeap(a) as Float32Array;
-    for (let i = 0; i < n; i++) {
-      const off = i * outChannels;
-      for (let o = 0; o < outChannels; o++) dyT[o * n + i] = dyVals[off + o];
-    }
     const product = tf.getKernel(tf.BatchMatMul, 'wasm')!.kernelFunc({
-      inputs: { a, b: c },
+      inputs: { a: c, b: { dataId: dy.dataId, shape: [1, n, outChannels], dtype: 'float32' } },
       backend,
       attrs: { transposeA: false, transposeB: false },
     }) as tf.TensorInfo;
-    const dWT = wasm.readSync(product.dataId) as Float32Array; // [outC, K]
-    for (const t of [a, c, product]) wasm.disposeData(t.dataId);
-
-    const out = wasm.makeOutput(filterShape, 'float32');
-    const dW = wasm.typedArrayFromHeap(out) as Float32Array;
-    for (let o = 0; o < outChannels; o++) {
-      const off = o * k;
-      for (let i = 0; i < k; i++) dW[i * outChannels + o] = dWT[off + i];
-    }
+    wasm.disposeData(c.dataId);
+    const out = { dataId: product.dataId, shape: [...filterShape], dtype: 'float32' as const };
     return out;
   },
 };

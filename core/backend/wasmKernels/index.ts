@@ -2,11 +2,13 @@
  * Kernels the wasm backend lacks but the cpu backend has. Registering them lets standard tfjs
  * layers (embedding, conv2d) train unchanged on wasm. Also replaces the stock wasm BatchMatMul with
  * one that reaches XNNPACK for transposed and batched products (every model's matMuls and their
- * gradients), Sum with one that needs no transpose, and Identity with a zero-copy one. Registered
+ * gradients), Sum with one that needs no transpose, Identity with a zero-copy one and
+ * Conv2DBackpropInput with an XNNPACK product plus col2im. Registered
  * for 'wasm' only; safe to call more than once.
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2dBackpropFilter';
+import { registerConv2dBackpropInput } from './conv2dBackpropInput';
 import { registerFastBatchMatMul } from './fastBatchMatMul';
 import { registerFastSum } from './fastSum';
 import { unsortedSegmentSumConfig } from './unsortedSegmentSum';
@@ -21,4 +23,5 @@ export function registerMissingWasmKernels(): void {
   registerFastBatchMatMul();
   registerFastSum();
   registerZeroCopyIdentity();
+  registerConv2dBackpropInput();
 }

@@ -1,0 +1,56 @@
+/**
+ * The wasm Conv2DBackpropInput we register (XNNPACK product + col2im) gives the cpu backend's input
+ * gradients within 1e-5 (relative), across strides, paddings, odd filter shapes and channels.
+ */
+import * as assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerMissingWasmKernels } from '../../../core/backend/wasmKernels';
+import { REPLACED_BY_US, type MarkedKernelConfig } from '../../../core/backend/wasmKernels/replaceKernel';
+
+async function on<T>(name: 'cpu' | 'wasm', fn: () => T): Promise<T> {
+  assert.ok(await tf.setBackend(name), `backend ${name} did not initialise`);
+  return fn();
+}
+
+const CASES: { x: [number, number, number, number]; w: [number, number, number, number]; stride: number | [number, number]; pad: 'same' | 'valid' }[] = [
+  { x: [2, 9, 8, 3], w: [3, 3, 3, 5], stride: 1, pad: 'same' },
+  { x: [2, 9, 8, 3], w: [3, 3, 3, 5], stride: 2, pad: 'same' },
+  { x: [2, 9, 8, 3], w: [3, 3, 3, 5], stride: 2, pad: 'valid' },
+  { x: [1, 7, 7, 4], w: [1, 1, 4, 6], stride: 1, pad: 'valid' },
+  { x: [2, 6, 5, 2], w: [2, 3, 2, 3], stride: [2, 1], pad: 'same' },
+  { x: [3, 16, 16, 8], w: [3, 3, 8, 16], stride: 1, pad: 'same' },
+];
+
+describe('fast wasm Conv2DBackpropInput', () => {
+  before(async () => {
+    registerMissingWasmKernels();
+    await tf.setBackend('wasm');
+  });
+  after(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('is registered for wasm only', () => {
+    assert.equal((tf.getKernel(tf.Conv2DBackpropInput, 'wasm') as MarkedKernelConfig)[REPLACED_BY_US], true);
+    assert.equal((tf.getKernel(tf.Conv2DBackpropInput, 'cpu') as MarkedKernelConfig)[REPLACED_BY_US], undefined);
+  });
+
+  for (const c of CASES) {
+    it(`input gradient of conv2d x [${c.x}] w [${c.w}] stride ${c.stride} ${c.pad} equals cpu`, async () => {
+      const run = () =>
+        tf.tidy(() => {
+          const x = tf.randomNormal(c.x, 0, 1, 'float32', 1);
+          const w = tf.randomNormal(c.w, 0, 1, 'float32', 2);
+          const y = tf.conv2d(x, w, c.stride, c.pad);
+          const up = tf.randomNormal(y.shape, 0, 1, 'float32', 3);
+          const dx = tf.grad((xx: tf.Tensor4D) => tf.conv2d(xx, w, c.stride, c.pad).mul(up).sum())(x);
+          return dx.dataSync() as Float32Array;
+        });
+      const cpu = await on('cpu', run);
+      const wasm = await on('wasm', run);
+      assert.equal(wasm.length, cpu.length);
+      cpu.forEach((v, i) => assert.ok(Math.abs(wasm[i] - v) <= 1e-5 * (1 + Math.abs(v)), `element ${i}: ${wasm[i]} vs ${v}`));
+    });
+  }
+});
