@@ -68,7 +68,8 @@ export function decodeWithTree(
   const vocab = tgt.size;
   const outside = prefix.find((t) => t >= vocab || t === BOS);
   if (outside !== undefined) throw new RpcError('invalid-input', `forced prefix token ${outside} is not an output token of this model (vocabulary size ${vocab})`);
-  const nBest = Math.min(params.nBest ?? params.beamSize, params.beamSize);
+  const nBest = params.nBest ?? params.beamSize;
+  if (nBest > params.beamSize) throw new RpcError('invalid-input', `n-best is ${nBest} but the beam keeps only ${params.beamSize} hypotheses; ask for at most the beam size`);
   const maxTokens = Math.min(params.maxTokens, model.config.maxLength - 1);
   const search = beamSearch(transformerStepModel(model, sourceIds ? [sourceIds] : null), {
     beamSize: params.beamSize,

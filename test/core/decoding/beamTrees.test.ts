@@ -109,10 +109,13 @@ describe('beam requests (engine side)', () => {
     });
   }
 
-  it('refuses an empty text, a prefix with <eos>, and a prefix that fills the length limit', async () => {
+  it('refuses an empty text, a prefix with <eos>, a prefix that fills the length limit, and n-best above the beam', async () => {
     await assert.rejects(host.request('beam.decode', { spec: seq2seq, text: '  ', ...settings }), (e: RpcError) => e.code === 'invalid-input' && /empty/.test(e.message));
     await assert.rejects(host.request('beam.decode', { spec: seq2seq, text: 'abc', ...settings, prefix: [5, EOS] }), /must not contain <eos>/);
     await assert.rejects(host.request('beam.decode', { spec: seq2seq, text: 'abc', ...settings, maxTokens: 2, prefix: [5, 6] }), /forced prefix has 2 tokens/);
+    await assert.rejects(host.request('beam.decode', { spec: seq2seq, text: 'abc', ...settings, nBest: 5 }), (e: RpcError) => e.code === 'invalid-input' && /n-best is 5 but the beam keeps only 4/.test(e.message));
+    const two = await host.request('beam.decode', { spec: seq2seq, text: 'abc', ...settings, nBest: 2 });
+    assert.ok(two.hypotheses.length <= 2 && two.settings.nBest === 2);
   });
 
   it('a model without a decoder (an image checkpoint) is refused as unsupported, by name', async () => {
