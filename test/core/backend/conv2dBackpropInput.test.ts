@@ -40,11 +40,11 @@ describe('fast wasm Conv2DBackpropInput', () => {
     it(`input gradient of conv2d x [${c.x}] w [${c.w}] stride ${c.stride} ${c.pad} equals cpu`, async () => {
       const run = () =>
         tf.tidy(() => {
-          const x = tf.randomNormal(c.x, 0, 1, 'float32', 1);
-          const w = tf.randomNormal(c.w, 0, 1, 'float32', 2);
+          const x = tf.randomNormal(c.x, 0, 1, 'float32', 1) as tf.Tensor4D;
+          const w = tf.randomNormal(c.w, 0, 1, 'float32', 2) as tf.Tensor4D;
           const y = tf.conv2d(x, w, c.stride, c.pad);
           const up = tf.randomNormal(y.shape, 0, 1, 'float32', 3);
-          const dx = tf.grad((xx: tf.Tensor4D) => tf.conv2d(xx, w, c.stride, c.pad).mul(up).sum())(x);
+          const dx = tf.grad((xx: tf.Tensor) => tf.conv2d(xx as tf.Tensor4D, w, c.stride, c.pad).mul(up).sum())(x);
           return dx.dataSync() as Float32Array;
         });
       const cpu = await on('cpu', run);
