@@ -15,6 +15,8 @@ import { TrainOptions, type TrainData, type TrainableModel } from '../../protoco
 import { writeFileAtomic } from '../checkpoint/atomicWrite';
 import { IMAGE_MODEL_KINDS, type ImageModelKind } from '../image/imageModel';
 import { trainImageRun } from '../image/trainImageRun';
+import type { RecurrentKind, ScoreKind } from '../models/rnnSeq2seq/config';
+import { trainRnnSeq2seq } from '../models/rnnSeq2seq/trainRnnSeq2seq';
 import { getTask, TASK_NAMES } from '../tasks';
 import { datasetFromPairs, type Seq2SeqDataset } from '../tasks/task';
 import { describeProblems, readPlainText, readTsvCorpus } from '../text/corpus';
@@ -48,7 +50,12 @@ export interface TrainRunArgs {
   onProgress?: (p: RunProgress) => void;
   /** Problems that do not stop training (e.g. malformed TSV lines). */
   onWarning?: (message: string) => void;
+  /** RNN seq2seq only, new runs: cell and attention score (a resumed run keeps its checkpoint's). */
+  rnn?: { cell?: RecurrentKind; score?: ScoreKind };
 }
+
+/** The RNN seq2seq's model name in runs and on the CLI (not yet in protocol's TRAINABLE_MODELS). */
+export const RNN_SEQ2SEQ_MODEL = 'rnn-seq2seq';
 
 export interface TrainRunResult {
   runDir: string;
@@ -150,7 +157,9 @@ export async function trainRun(args: TrainRunArgs): Promise<TrainRunResult> {
     if (exists) throw new RpcError('bad-request', `${runDir} already holds a run; choose another folder or resume it`);
   }
   const isImage = (IMAGE_MODEL_KINDS as readonly string[]).includes(model ?? '');
-  if (model !== 'transformer' && !isImage) throw new RpcError('unsupported', `cannot train model '${model}'; trainable: transformer, ${IMAGE_MODEL_KINDS.join(', ')}`);
+  const isRnn = (model as string | undefined) === RNN_SEQ2SEQ_MODEL;
+  if (model !== 'transformer' && !isImage && !isRnn) throw new RpcError('unsupported', `cannot train model '${model}'; trainable: transformer, ${RNN_SEQ2SEQ_MODEL}, ${IMAGE_MODEL_KINDS.join(', ')}`);
+  if (isRnn && data?.kind === 'text') throw new RpcError('bad-request', `${RNN_SEQ2SEQ_MODEL} trains on a task or a TSV corpus, not a text file`);
   if (isImage && !args.resume && data && !(data.kind === 'task' && data.name === 'scenes')) {
     throw new RpcError('bad-request', `${model} trains on the task 'scenes' (got ${data.kind === 'task' ? `'${data.name}'` : `a ${data.kind} file`})`);
   }
@@ -185,6 +194,27 @@ export async function trainRun(args: TrainRunArgs): Promise<TrainRunResult> {
       return { runDir, status, step: r.step, totalSteps: steps, finalLoss: r.finalLoss, message: r.message, lastCheckpoint: r.lastCheckpoint, wallSeconds: r.wallSeconds, details: { heldOutAccuracy: r.heldOutAccuracy, pointing: r.pointing } };
     }
     const { dataset, text } = await transformerData(data as TrainData, warn);
+    if (isRnn) {
+      const r = await trainRnnSeq2seq({
+        dataset: dataset as Seq2SeqDataset,
+        model: defined({ cell: args.rnn?.cell, score: args.rnn?.score, encoderUnits: o.dModel, maxLength: o.maxLength }),
+        steps,
+        batchSize: o.batchSize,
+        seed: o.seed,
+        learningRate: o.learningRate,
+        labelSmoothing: o.labelSmoothing,
+        clipNorm: o.clipNorm,
+        checkpointEvery: o.checkpointEvery,
+        evalEvery: o.evalEvery,
+        logEvery: o.logEvery,
+        outDir: runDir,
+        resume: args.resume === true,
+        signal: args.signal,
+        onProgress: (p) => args.onProgress?.({ ...p, heldOut: p.evalExactMatch }),
+      });
+      r.bundle.model.dispose();
+      return { runDir, status: r.status, step: r.step, totalSteps: steps ?? 2000, finalLoss: Number.isFinite(r.finalLoss) ? r.finalLoss : undefined, message: r.message, lastCheckpoint: r.lastCheckpoint, wallSeconds: r.wallSeconds, details: { heldOutExactMatch: r.evalExactMatch } };
+    }
     let totalSteps = steps ?? 2000;
     const r = await trainTransformer({
       dataset,

@@ -1,14 +1,15 @@
 /** `attention-debugger train`: trains a model from the command line into a run folder. */
 import * as path from 'node:path';
 import { RpcError } from '../../../protocol/rpc';
-import type { TrainData } from '../../../protocol/training';
-import { trainRun } from '../../runs/trainRun';
+import type { TrainableModel, TrainData } from '../../../protocol/training';
+import type { RecurrentKind, ScoreKind } from '../../models/rnnSeq2seq/config';
+import { RNN_SEQ2SEQ_MODEL, trainRun } from '../../runs/trainRun';
 import { getTask, TASK_NAMES } from '../../tasks';
 import type { TokenizerKind } from '../../text/tokenizer';
 import type { TrainProgress } from '../../training/trainTransformer';
 import type { CliCommand } from '../cliCommand';
 
-const MODELS = ['transformer'];
+const MODELS = ['transformer', RNN_SEQ2SEQ_MODEL];
 
 function num(values: Record<string, unknown>, name: string): number | undefined {
   const v = values[name];
@@ -29,11 +30,20 @@ export function progressLine(p: TrainProgress): string {
   return `step ${p.step}/${p.totalSteps}  loss ${p.loss.toFixed(4)}  acc ${(p.accuracy * 100).toFixed(1)}%  lr ${p.learningRate.toExponential(2)}  ${p.stepsPerSecond.toFixed(2)} steps/s  ETA ${duration(p.etaSeconds)}${em}`;
 }
 
+/** --cell and --score of the RNN seq2seq, checked. */
+function rnnOptions(values: Record<string, unknown>): { cell?: RecurrentKind; score?: ScoreKind } {
+  const cell = values.cell as string | undefined;
+  const score = values.score as string | undefined;
+  if (cell !== undefined && cell !== 'gru' && cell !== 'lstm') throw new RpcError('bad-request', `--cell must be gru or lstm, got '${cell}'`);
+  if (score !== undefined && !['additive', 'dot', 'general'].includes(score)) throw new RpcError('bad-request', `--score must be additive, dot or general, got '${score}'`);
+  return { cell: cell as RecurrentKind | undefined, score: score as ScoreKind | undefined };
+}
+
 export const trainCommand: CliCommand = {
   name: 'train',
   summary: 'train a model on a built-in task, a TSV corpus or a text file; writes a run folder',
   help: [
-    'Usage: attention-debugger train --model transformer (--task NAME | --tsv FILE | --text FILE) --out DIR [options]',
+    'Usage: attention-debugger train --model transformer|rnn-seq2seq (--task NAME | --tsv FILE | --text FILE) --out DIR [options]',
     '',
     `  --task NAME            built-in generated task: ${TASK_NAMES.join(', ')}`,
     '  --tsv FILE             parallel corpus, one "source<TAB>target" per line (malformed lines are reported and skipped)',
@@ -46,6 +56,9 @@ export const trainCommand: CliCommand = {
     '  --d-model N (64)  --heads N (4)  --d-ff N (256)  --dropout X (0.1)  --max-length N (64)',
     '  --warmup N (400)  --lr-factor X (1)  --label-smoothing X (0.1)  --clip X (1, 0 = off)',
     '  --checkpoint-every N (500)  --eval-every N (500)  --log-every N (10)',
+    '  rnn-seq2seq (task or TSV only): --cell gru|lstm (gru)  --score additive|dot|general (additive)',
+    '    --d-model N (64, units per encoder direction; the decoder has twice as many)  --learning-rate X (0.002, Adam)',
+    '    --max-length N  --label-smoothing X  --clip X as above',
     '',
     'Ctrl-C stops at the next step and writes a checkpoint; --resume continues it.',
   ].join('\n'),
@@ -75,6 +88,9 @@ export const trainCommand: CliCommand = {
     'checkpoint-every': { type: 'string' },
     'eval-every': { type: 'string' },
     'log-every': { type: 'string' },
+    cell: { type: 'string' },
+    score: { type: 'string' },
+    'learning-rate': { type: 'string' },
   },
   run: async (values) => {
     const model = String(values.model);
@@ -105,8 +121,9 @@ export const trainCommand: CliCommand = {
       const r = await trainRun({
         runDir: String(values.out),
         resume: values.resume === true,
-        model: 'transformer',
+        model: model as TrainableModel,
         data,
+        rnn: model === RNN_SEQ2SEQ_MODEL ? rnnOptions(values) : undefined,
         options: {
           steps: num(values, 'steps'),
           batchSize: num(values, 'batch'),
@@ -126,6 +143,7 @@ export const trainCommand: CliCommand = {
           checkpointEvery: num(values, 'checkpoint-every'),
           evalEvery: num(values, 'eval-every'),
           logEvery: num(values, 'log-every'),
+          learningRate: num(values, 'learning-rate'),
         },
         signal: ac.signal,
         onWarning: (message) => console.error(`warning: ${message}`),
