@@ -122,5 +122,8 @@ describe('beam requests (engine side)', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'beam-image-'));
     await writeCheckpoint(dir, { format: 'vit', modelTopology: {}, weightSpecs: [], weightData: new ArrayBuffer(0), metadata: {} });
     await assert.rejects(host.request('beam.decode', { spec: dir, text: 'abc', ...settings }), (e: RpcError) => e.code === 'unsupported' && /needs a model with a decoder.*'vit'/.test(e.message));
+    const rnn = mkdtempSync(path.join(os.tmpdir(), 'beam-rnn-'));
+    await writeCheckpoint(rnn, { format: 'rnn-seq2seq', modelTopology: {}, weightSpecs: [], weightData: new ArrayBuffer(0), metadata: {} });
+    await assert.rejects(host.request('beam.decode', { spec: rnn, text: 'abc', ...settings }), (e: RpcError) => e.code === 'unsupported' && /Transformer checkpoints so far; this is a 'rnn-seq2seq'/.test(e.message));
   });
 });
