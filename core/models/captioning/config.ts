@@ -1,0 +1,64 @@
+/**
+ * Configuration of the captioner (Show, Attend and Tell; Xu et al. 2015): a CNN to a feature grid,
+ * an LSTM decoder attending over the grid at each word, with soft or hard attention.
+ */
+import { RpcError } from '../../../protocol/rpc';
+import { COLOURS, SHAPES } from '../../data/scenes/scenes';
+import { Tokenizer } from '../../text/tokenizer';
+
+/** soft: deterministic expectation over the grid; hard: one sampled location (argmax at inference). */
+export type CaptionAttention = 'soft' | 'hard';
+
+export interface CaptionerArgs {
+  vocabSize: number;
+  /** Default 'soft'. */
+  attention?: CaptionAttention;
+  /** Input side in pixels, 32 or 64 (default 64); the grid is imageSize / 2^channels.length per side. */
+  imageSize?: number;
+  /** Output channels of each conv3x3 + ReLU + 2x2 max-pool block (default [16, 32, 32]: 64 px -> 8 x 8 grid). */
+  channels?: number[];
+  /** Word embedding width (default 32). */
+  embedDim?: number;
+  /** LSTM units (default 64). */
+  units?: number;
+  /** Hidden width of the additive attention score (default 32). */
+  attentionDim?: number;
+  /** Longest caption in tokens with BOS (default 16). */
+  maxLength?: number;
+}
+
+export type CaptionerConfig = Required<CaptionerArgs>;
+
+export function resolveCaptionerConfig(a: CaptionerArgs): CaptionerConfig {
+  const c: CaptionerConfig = {
+    vocabSize: a.vocabSize,
+    attention: a.attention ?? 'soft',
+    imageSize: a.imageSize ?? 64,
+    channels: a.channels ?? [16, 32, 32],
+    embedDim: a.embedDim ?? 32,
+    units: a.units ?? 64,
+    attentionDim: a.attentionDim ?? 32,
+    maxLength: a.maxLength ?? 16,
+  };
+  for (const k of ['vocabSize', 'embedDim', 'units', 'attentionDim', 'maxLength'] as const) {
+    if (!Number.isInteger(c[k]) || c[k] < 1) throw new RpcError('invalid-input', `captioner: ${k} must be a positive integer, got ${c[k]}`);
+  }
+  if (c.attention !== 'soft' && c.attention !== 'hard') throw new RpcError('invalid-input', `captioner: attention must be 'soft' or 'hard', got '${String(c.attention)}'`);
+  if (c.channels.length < 1 || c.channels.some((n) => !Number.isInteger(n) || n < 1)) throw new RpcError('invalid-input', `captioner: channels must be positive integers, got [${c.channels}]`);
+  const grid = c.imageSize / 2 ** c.channels.length;
+  if (!Number.isInteger(grid) || grid < 1) throw new RpcError('invalid-input', `captioner: imageSize ${c.imageSize} is not divisible by 2^${c.channels.length} (one halving per conv block)`);
+  return c;
+}
+
+/** Side of the feature grid. */
+export function gridSide(c: CaptionerConfig): number {
+  return c.imageSize / 2 ** c.channels.length;
+}
+
+/** Every word a scene caption can hold ("a red circle to the left of a blue square"). */
+export const CAPTION_WORDS = ['a', 'above', 'below', 'to', 'the', 'left', 'right', 'of', ...Object.keys(COLOURS), ...SHAPES];
+
+/** The word tokenizer of scene captions. */
+export function captionTokenizer(): Tokenizer {
+  return Tokenizer.fit('word', [CAPTION_WORDS.join(' ')]);
+}
