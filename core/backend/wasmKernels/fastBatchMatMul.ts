@@ -80,18 +80,21 @@ export function makeFastBatchMatMul(stock: tf.KernelConfig): tf.KernelFunc {
     const aRank = a.shape.length;
     const bRank = b.shape.length;
     if (aRank < 2 || bRank < 2) return stockFunc(args);
+    let batchA = 1;
+    for (let i = 0; i < aRank - 2; i++) batchA *= a.shape[i];
+    let batchB = 1;
+    for (let i = 0; i < bRank - 2; i++) batchB *= b.shape[i];
+    // The stock kernel is already on XNNPACK here (the common inference case: leave at once).
+    if (!transposeA && !transposeB && batchA === 1 && batchB === 1) return stockFunc(args);
     const m = transposeA ? a.shape[aRank - 1] : a.shape[aRank - 2];
     const k = transposeA ? a.shape[aRank - 2] : a.shape[aRank - 1];
     const kb = transposeB ? b.shape[bRank - 1] : b.shape[bRank - 2];
     const n = transposeB ? b.shape[bRank - 2] : b.shape[bRank - 1];
-    if (k !== kb) return stockFunc(args); // its error message
-    const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
-    const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
+    if (k !== kb || m * n * k === 0) return stockFunc(args); // its error message, or nothing to do
+    // Small batched slices (attention heads): the stock loop beats per-slice calls.
+    if (batchA > 1 && batchB > 1 && m * n * k < PER_SLICE_MIN_MACS) return stockFunc(args);
     const outShape = [...tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)), m, n];
     const batch = Math.max(batchA, batchB);
-    if (m * n * k * batch === 0) return stockFunc(args);
-    // The stock kernel is already on XNNPACK here.
-    if (!transposeA && !transposeB && batchA === 1 && batchB === 1) return stockFunc(args);
 
     const temps: Info[] = [];
     const keep = (x: Info): Info => (temps.push(x), x);
@@ -120,12 +123,10 @@ export function makeFastBatchMatMul(stock: tf.KernelConfig): tf.KernelFunc {
         const aT = transposeA ? a : t2(a, 1, m, k); // [K, M]
         const outT = keep(product2d(backend, bT, aT, batchB * n, k, m)); // [batchB, N, M]
         out = transposeLast2(backend, outT, batchB, n, m);
-      } else if (m * n * k >= PER_SLICE_MIN_MACS) {
+      } else {
         const a3 = transposeA ? t2(a, batchA, k, m) : a; // [batchA, M, K]
         const b3 = transposeB ? t2(b, batchB, n, k) : b; // [batchB, K, N]
         out = perSlice(backend, a3, b3, { batchA, batchB, batch, m, k, n }, product2d);
-      } else {
-        return stockFunc(args);
       }
       out.shape = outShape;
       return out;

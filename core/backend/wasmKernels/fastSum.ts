@@ -3,8 +3,9 @@
  * reduced axes innermost with a full transpose (its Transpose is slow), which every bias gradient
  * (a sum over the batch and time axes) pays. Here the axes are grouped into [outer, reduced, inner]
  * (kept axes before and after one run of reduced axes, after merging neighbours) and summed in
- * place with a float64 accumulator, like the cpu backend. Anything else (two separate runs of
- * reduced axes, non-float32) goes to the stock kernel.
+ * place with a float64 accumulator, like the cpu backend. Anything else (reductions over the
+ * innermost axes, which the stock kernel does without a transpose; two separate runs of reduced
+ * axes; non-float32) goes to the stock kernel.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -43,29 +44,21 @@ export function makeFastSum(stock: tf.KernelConfig): tf.KernelFunc {
     if (x.dtype !== 'float32') return stock.kernelFunc(args);
     const axes = tf.util.parseAxisParam(axis, x.shape);
     const groups = reductionGroups(x.shape, axes);
-    if (!groups || tf.util.sizeFromShape(x.shape) === 0) return stock.kernelFunc(args);
+    // Reductions over the innermost axes need no transpose: the stock kernel does those well.
+    if (!groups || groups[2] === 1 || tf.util.sizeFromShape(x.shape) === 0) return stock.kernelFunc(args);
     const [outer, red, inner] = groups;
     const [outShape] = tf.backend_util.computeOutAndReduceShapes(x.shape, axes);
     const out = backend.makeOutput(keepDims ? tf.backend_util.expandShapeToKeepDim(outShape, axes) : outShape, 'float32');
     const src = backend.typedArrayFromHeap(x) as Float32Array;
     const dst = backend.typedArrayFromHeap(out) as Float32Array;
-    if (inner === 1) {
-      for (let o = 0; o < outer; o++) {
-        let s = 0;
-        const base = o * red;
-        for (let r = 0; r < red; r++) s += src[base + r];
-        dst[o] = s;
+    const acc = new Float64Array(inner);
+    for (let o = 0; o < outer; o++) {
+      acc.fill(0);
+      for (let r = 0; r < red; r++) {
+        const base = (o * red + r) * inner;
+        for (let i = 0; i < inner; i++) acc[i] += src[base + i];
       }
-    } else {
-      const acc = new Float64Array(inner);
-      for (let o = 0; o < outer; o++) {
-        acc.fill(0);
-        for (let r = 0; r < red; r++) {
-          const base = (o * red + r) * inner;
-          for (let i = 0; i < inner; i++) acc[i] += src[base + i];
-        }
-        dst.set(acc, o * inner);
-      }
+      dst.set(acc, o * inner);
     }
     return out;
   };
