@@ -1,7 +1,7 @@
 /** The attention panel's pure parts: colours, reductions, and hover/lock state. */
 import * as assert from 'node:assert/strict';
-import { headMatrix, strongLinks, thumbnailAt } from '../../webview/attentionPanel/attentionMath';
-import { headColor, scaleMax, viridis } from '../../webview/attentionPanel/colormap';
+import { headMatrix, strongLinks, thumbnailAt } from '../../webview/common/attentionMath';
+import { headColor, scaleMax, viridis } from '../../webview/common/colormap';
 import { click, focused, hover } from '../../webview/attentionPanel/hoverState';
 
 describe('attention panel: colours', () => {

@@ -1,6 +1,6 @@
 /** The image panel's pure functions: head selection, patch hit-testing, pixels of image and overlay. */
 import * as assert from 'node:assert/strict';
-import { viridis } from '../../webview/attentionPanel/colormap';
+import { viridis } from '../../webview/common/colormap';
 import { argMax, headSlice, inputRgba, mapMax, movePatch, overlayRgba, patchAt, patchToken, percent, tokenPatch } from '../../webview/imagePanel/overlayMath';
 
 describe('image panel: overlay maths', () => {

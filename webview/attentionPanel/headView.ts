@@ -2,9 +2,9 @@
  * bertviz-style head view: queries on the left, keys on the right, a line per (query, key, head)
  * whose opacity is the weight, one colour per head. Hovering or locking a token shows only its lines.
  */
-import { strongLinks } from './attentionMath';
-import { fontFor, prepareCanvas, themeColor } from './canvas';
-import { headColor } from './colormap';
+import { strongLinks } from '../common/attentionMath';
+import { fontFor, prepareCanvas, themeColor } from '../common/canvas';
+import { headColor } from '../common/colormap';
 import type { TokenRef } from './hoverState';
 
 export const HEAD_LAYOUT = { row: 18, labelWidth: 110, linkWidth: 180, font: 12, minWeight: 0.02, maxLinksPerHead: 4000 };

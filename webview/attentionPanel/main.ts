@@ -11,12 +11,12 @@ import type { TensorPayload } from '../../protocol/tensor';
 import { el } from '../common/dom';
 import { registerToolkit } from '../common/toolkit';
 import { hostTransport, panelState } from '../common/vscodeApi';
-import { headMatrix, thumbnailAt, type HeadChoice } from './attentionMath';
-import { prepareCanvas } from './canvas';
-import { headColor, rgbCss, scaleMax, viridis } from './colormap';
+import { headMatrix, thumbnailAt, type HeadChoice } from '../common/attentionMath';
+import { prepareCanvas } from '../common/canvas';
+import { headColor, rgbCss, scaleMax, viridis } from '../common/colormap';
 import { drawHeadView, linksPerHead, tokenAt } from './headView';
 import { click, focused, hover, type HoverState } from './hoverState';
-import { cellAt, drawMatrix, matrixGeometry } from './matrixView';
+import { cellAt, drawMatrix, matrixGeometry } from '../common/matrixView';
 import { queryKeyView } from './queryKeyView';
 
 registerToolkit();

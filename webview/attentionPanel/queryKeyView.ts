@@ -4,7 +4,7 @@
  * score = sum(q * k) / sqrt(dk), then softmax over the keys gives the weight.
  */
 import { el } from '../common/dom';
-import { prepareCanvas, themeColor } from './canvas';
+import { prepareCanvas, themeColor } from '../common/canvas';
 
 export const QK_LAYOUT = { barWidth: 10, height: 46, gap: 2 };
 

@@ -10,8 +10,8 @@ import { DiscardRatio, HeadFusion, type ImageExplainResult, type ImageMapPayload
 import { ImageSubject, hostImageSide, imagePanelSide } from '../../protocol/imagePanel';
 import { RpcEndpoint, RpcError } from '../../protocol/rpc';
 import type { TensorPayload } from '../../protocol/tensor';
-import { prepareCanvas, themeColor } from '../attentionPanel/canvas';
-import { rgbCss, viridis } from '../attentionPanel/colormap';
+import { prepareCanvas, themeColor } from '../common/canvas';
+import { rgbCss, viridis } from '../common/colormap';
 import { el } from '../common/dom';
 import { registerToolkit } from '../common/toolkit';
 import { hostTransport, panelState } from '../common/vscodeApi';

@@ -6,7 +6,7 @@
  * Axis orders: per-query attention [layers, heads, patches]; maps [rows, cols] row-major;
  * the model input [size, size, 3] HWC in [0, 1]; pixels RGBA row-major.
  */
-import type { Rgb } from '../attentionPanel/colormap';
+import type { Rgb } from '../common/colormap';
 
 export type HeadChoice = number | 'mean' | 'max';
 

@@ -1,6 +1,5 @@
 import { layerPage, queryKeyDetail, thumbnails, topKeys } from '../../attention/attentionPages';
 import { listDemoCheckpoints } from '../../attention/demoList';
-import { ModelCache } from '../../attention/modelCache';
 import { CaptureStore, captureText } from '../../attention/textAttention';
 import { RpcError } from '../../../protocol/rpc';
 import type { HandlerContext } from './handlerContext';
@@ -15,8 +14,7 @@ function badIndex<T>(fn: () => T): T {
   }
 }
 
-export function registerAttentionHandlers({ rpc, backendReady }: HandlerContext): void {
-  const models = new ModelCache();
+export function registerAttentionHandlers({ rpc, backendReady, models }: HandlerContext): void {
   const captures = new CaptureStore();
 
   rpc.handle('model.demos', () => listDemoCheckpoints());

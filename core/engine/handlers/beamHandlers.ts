@@ -1,5 +1,5 @@
 /** Beam search with its tree, and the attention behind one node of it, for the beam-tree panel. */
-import { ModelCache } from '../../attention/modelCache';
+import type { ModelCache } from '../../attention/modelCache';
 import { BeamDecodeStore, decodeWithTree, nodeAttention } from '../../decoding/beamTrees';
 import { RpcError } from '../../../protocol/rpc';
 import type { HandlerContext } from './handlerContext';
@@ -21,8 +21,7 @@ async function loadDecoderModel(models: ModelCache, spec: string): ReturnType<Mo
   }
 }
 
-export function registerBeamHandlers({ rpc, backendReady }: HandlerContext): void {
-  const models = new ModelCache();
+export function registerBeamHandlers({ rpc, backendReady, models }: HandlerContext): void {
   const decodes = new BeamDecodeStore();
 
   rpc.handle('beam.decode', async (params, ctx) => {

@@ -1,9 +1,12 @@
 import type { EngineInfo } from '../../../protocol/engine';
+import type { ModelCache } from '../../attention/modelCache';
 import type { EngineEndpoint } from '../engineServer';
 
-/** What every group of request handlers gets: the endpoint to register on, and a promise of the
- * ready backend (handlers await it, so requests sent during start-up wait instead of failing). */
+/** What every group of request handlers gets: the endpoint to register on, a promise of the ready
+ * backend (handlers await it, so requests sent during start-up wait instead of failing), and the
+ * one cache of loaded text models (so attention and beam search never load a checkpoint twice). */
 export interface HandlerContext {
   rpc: EngineEndpoint;
   backendReady: () => Promise<EngineInfo>;
+  models: ModelCache;
 }

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { writeCheckpoint } from '../../../core/checkpoint/checkpointFiles';
 import { checkTree } from '../../../core/decoding/searchTree';
 import { pathTokens } from '../../../core/decoding/beamTrees';
+import { ModelCache } from '../../../core/attention/modelCache';
 import { registerBeamHandlers } from '../../../core/engine/handlers/beamHandlers';
 import type { EngineEndpoint } from '../../../core/engine/engineServer';
 import { saveTransformer } from '../../../core/models/transformer/checkpoint';
@@ -41,7 +42,7 @@ describe('beam requests (engine side)', () => {
     const { a, b } = transportPair();
     engine = new RpcEndpoint(a, engineSide, hostSide);
     host = new RpcEndpoint(b, hostSide, engineSide);
-    registerBeamHandlers({ rpc: engine, backendReady: async () => ({}) as EngineInfo });
+    registerBeamHandlers({ rpc: engine, backendReady: async () => ({}) as EngineInfo, models: new ModelCache() });
   });
   after(() => {
     host.close();
