@@ -15,6 +15,8 @@ import { TrainOptions, type TrainData, type TrainableModel } from '../../protoco
 import { writeFileAtomic } from '../checkpoint/atomicWrite';
 import { IMAGE_MODEL_KINDS, type ImageModelKind } from '../image/imageModel';
 import { trainImageRun } from '../image/trainImageRun';
+import type { CaptionAttention } from '../models/captioning/config';
+import { CAPTIONER_MODEL, trainCaptioner } from '../models/captioning/trainCaptioner';
 import type { RecurrentKind, ScoreKind } from '../models/rnnSeq2seq/config';
 import { trainRnnSeq2seq } from '../models/rnnSeq2seq/trainRnnSeq2seq';
 import { getTask, TASK_NAMES } from '../tasks';
@@ -52,6 +54,8 @@ export interface TrainRunArgs {
   onWarning?: (message: string) => void;
   /** RNN seq2seq only, new runs: cell and attention score (a resumed run keeps its checkpoint's). */
   rnn?: { cell?: RecurrentKind; score?: ScoreKind };
+  /** Captioner only, new runs: soft or hard attention (default soft). */
+  captioner?: { attention?: CaptionAttention };
 }
 
 /** The RNN seq2seq's model name in runs and on the CLI (not yet in protocol's TRAINABLE_MODELS). */
@@ -158,7 +162,9 @@ export async function trainRun(args: TrainRunArgs): Promise<TrainRunResult> {
   }
   const isImage = (IMAGE_MODEL_KINDS as readonly string[]).includes(model ?? '');
   const isRnn = (model as string | undefined) === RNN_SEQ2SEQ_MODEL;
-  if (model !== 'transformer' && !isImage && !isRnn) throw new RpcError('unsupported', `cannot train model '${model}'; trainable: transformer, ${RNN_SEQ2SEQ_MODEL}, ${IMAGE_MODEL_KINDS.join(', ')}`);
+  const isCaptioner = (model as string | undefined) === CAPTIONER_MODEL;
+  if (model !== 'transformer' && !isImage && !isRnn && !isCaptioner) throw new RpcError('unsupported', `cannot train model '${model}'; trainable: transformer, ${RNN_SEQ2SEQ_MODEL}, ${CAPTIONER_MODEL}, ${IMAGE_MODEL_KINDS.join(', ')}`);
+  if (isCaptioner && !args.resume && !(data?.kind === 'task' && data.name === 'scenes')) throw new RpcError('bad-request', `${CAPTIONER_MODEL} trains on the task 'scenes'`);
   if (isRnn && data?.kind === 'text') throw new RpcError('bad-request', `${RNN_SEQ2SEQ_MODEL} trains on a task or a TSV corpus, not a text file`);
   if (isImage && !args.resume && data && !(data.kind === 'task' && data.name === 'scenes')) {
     throw new RpcError('bad-request', `${model} trains on the task 'scenes' (got ${data.kind === 'task' ? `'${data.name}'` : `a ${data.kind} file`})`);
@@ -192,6 +198,25 @@ export async function trainRun(args: TrainRunArgs): Promise<TrainRunResult> {
       r.model.dispose();
       const status = r.status === 'running' ? 'failed' : r.status;
       return { runDir, status, step: r.step, totalSteps: steps, finalLoss: r.finalLoss, message: r.message, lastCheckpoint: r.lastCheckpoint, wallSeconds: r.wallSeconds, details: { heldOutAccuracy: r.heldOutAccuracy, pointing: r.pointing } };
+    }
+    if (isCaptioner) {
+      const r = await trainCaptioner({
+        model: defined({ attention: args.captioner?.attention, imageSize: o.imageSize, units: o.dModel, maxLength: o.maxLength }),
+        steps,
+        batchSize: o.batchSize,
+        seed: o.seed,
+        learningRate: o.learningRate,
+        clipNorm: o.clipNorm,
+        checkpointEvery: o.checkpointEvery,
+        evalEvery: o.evalEvery,
+        logEvery: o.logEvery,
+        outDir: runDir,
+        resume: args.resume === true,
+        signal: args.signal,
+        onProgress: (p) => args.onProgress?.({ ...p, heldOut: p.naming }),
+      });
+      r.bundle.model.dispose();
+      return { runDir, status: r.status, step: r.step, totalSteps: steps ?? 2000, finalLoss: Number.isFinite(r.finalLoss) ? r.finalLoss : undefined, message: r.message, lastCheckpoint: r.lastCheckpoint, wallSeconds: r.wallSeconds, details: { heldOutNaming: r.naming, heldOutPointing: r.pointing } };
     }
     const { dataset, text } = await transformerData(data as TrainData, warn);
     if (isRnn) {

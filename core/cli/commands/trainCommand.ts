@@ -2,6 +2,8 @@
 import * as path from 'node:path';
 import { RpcError } from '../../../protocol/rpc';
 import type { TrainableModel, TrainData } from '../../../protocol/training';
+import type { CaptionAttention } from '../../models/captioning/config';
+import { CAPTIONER_MODEL } from '../../models/captioning/trainCaptioner';
 import type { RecurrentKind, ScoreKind } from '../../models/rnnSeq2seq/config';
 import { RNN_SEQ2SEQ_MODEL, trainRun } from '../../runs/trainRun';
 import { getTask, TASK_NAMES } from '../../tasks';
@@ -9,7 +11,7 @@ import type { TokenizerKind } from '../../text/tokenizer';
 import type { TrainProgress } from '../../training/trainTransformer';
 import type { CliCommand } from '../cliCommand';
 
-const MODELS = ['transformer', RNN_SEQ2SEQ_MODEL];
+const MODELS = ['transformer', RNN_SEQ2SEQ_MODEL, CAPTIONER_MODEL];
 
 function num(values: Record<string, unknown>, name: string): number | undefined {
   const v = values[name];
@@ -39,11 +41,16 @@ function rnnOptions(values: Record<string, unknown>): { cell?: RecurrentKind; sc
   return { cell: cell as RecurrentKind | undefined, score: score as ScoreKind | undefined };
 }
 
+function captionAttention(v: unknown): CaptionAttention | undefined {
+  if (v !== undefined && v !== 'soft' && v !== 'hard') throw new RpcError('bad-request', `--attention must be soft or hard, got '${String(v)}'`);
+  return v;
+}
+
 export const trainCommand: CliCommand = {
   name: 'train',
   summary: 'train a model on a built-in task, a TSV corpus or a text file; writes a run folder',
   help: [
-    'Usage: attention-debugger train --model transformer|rnn-seq2seq (--task NAME | --tsv FILE | --text FILE) --out DIR [options]',
+    'Usage: attention-debugger train --model transformer|rnn-seq2seq|captioner (--task NAME | --tsv FILE | --text FILE) --out DIR [options]',
     '',
     `  --task NAME            built-in generated task: ${TASK_NAMES.join(', ')}`,
     '  --tsv FILE             parallel corpus, one "source<TAB>target" per line (malformed lines are reported and skipped)',
@@ -59,6 +66,8 @@ export const trainCommand: CliCommand = {
     '  rnn-seq2seq (task or TSV only): --cell gru|lstm (gru)  --score additive|dot|general (additive)',
     '    --d-model N (64, units per encoder direction; the decoder has twice as many)  --learning-rate X (0.002, Adam)',
     '    --max-length N  --label-smoothing X  --clip X as above',
+    '  captioner (--task scenes): --attention soft|hard (soft)  --d-model N (64, LSTM units)  --learning-rate X (0.002)',
+    '    --max-length N (16)  --clip X (5); checkpoint every 250 steps by default',
     '',
     'Ctrl-C stops at the next step and writes a checkpoint; --resume continues it.',
   ].join('\n'),
@@ -91,6 +100,7 @@ export const trainCommand: CliCommand = {
     cell: { type: 'string' },
     score: { type: 'string' },
     'learning-rate': { type: 'string' },
+    attention: { type: 'string' },
   },
   run: async (values) => {
     const model = String(values.model);
@@ -108,7 +118,7 @@ export const trainCommand: CliCommand = {
         : values.text
           ? { kind: 'text', path: path.resolve(String(values.text)), tokenizer }
           : undefined;
-    if (data?.kind === 'task') getTask(data.name); // an unknown task fails here, before a folder is made
+    if (data?.kind === 'task' && model !== CAPTIONER_MODEL) getTask(data.name); // an unknown task fails here, before a folder is made
     const ac = new AbortController();
     const onSigint = () => {
       console.error('\nstopping at the next step (Ctrl-C again to kill)...');
@@ -124,6 +134,7 @@ export const trainCommand: CliCommand = {
         model: model as TrainableModel,
         data,
         rnn: model === RNN_SEQ2SEQ_MODEL ? rnnOptions(values) : undefined,
+        captioner: model === CAPTIONER_MODEL ? { attention: captionAttention(values.attention) } : undefined,
         options: {
           steps: num(values, 'steps'),
           batchSize: num(values, 'batch'),
@@ -150,7 +161,7 @@ export const trainCommand: CliCommand = {
         onProgress: (p) => process.stderr.write(tty ? `\r${progressLine({ ...p, evalExactMatch: p.heldOut })}\x1b[K` : `${progressLine({ ...p, evalExactMatch: p.heldOut })}\n`),
       });
       if (tty) process.stderr.write('\n');
-      console.log(JSON.stringify({ status: r.status, step: r.step, finalLoss: r.finalLoss, heldOutExactMatch: r.details.heldOutExactMatch, wallSeconds: r.wallSeconds, checkpoint: r.lastCheckpoint, message: r.message }, null, 2));
+      console.log(JSON.stringify({ status: r.status, step: r.step, finalLoss: r.finalLoss, ...r.details, wallSeconds: r.wallSeconds, checkpoint: r.lastCheckpoint, message: r.message }, null, 2));
       return r.status === 'failed' ? 1 : 0;
     } finally {
       process.off('SIGINT', onSigint);
