@@ -5,7 +5,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { generateScenes, SCENE_SETS } from '../../../core/data/scenes/scenes';
+import { checkTree, type SearchTree } from '../../../core/decoding/searchTree';
 import { loadCaptioner } from '../../../core/models/captioning/checkpoint';
+import { captionImage } from '../../../core/models/captioning/inspect';
+import { EOS } from '../../../core/text/tokenizer';
 import { evaluateCaptioner, namedObjects } from '../../../core/models/captioning/evaluateCaptioner';
 import { readMetrics } from '../../../core/runs/runWriter';
 import { trainRun } from '../../../core/runs/trainRun';
@@ -53,6 +56,19 @@ describe('captioner runs', () => {
       }),
     );
     assert.ok(e.naming >= 0 && e.naming <= 1 && e.pointing >= 0 && e.pointing <= 1);
+    // The image panel's view: caption, per-word maps, looked-at cells; greedy and beam; no leak.
+    const n0 = tf.memory().numTensors;
+    const c = captionImage(b, scenes[0].pixels);
+    assert.equal(c.caption, e.captions[0]);
+    assert.equal(c.attention, 'hard');
+    const [T, side] = c.maps.shape;
+    assert.equal(T, c.words.length);
+    assert.equal(c.looked?.length, T);
+    for (let t = 0; t < T; t++) assert.ok(Math.abs(c.maps.data.slice(t * side * side, (t + 1) * side * side).reduce((x, y) => x + y, 0) - 1) < 1e-5);
+    const cb = captionImage(b, scenes[0].pixels, { beamSize: 3 });
+    assert.deepEqual(checkTree(cb.tree as SearchTree, EOS), []);
+    assert.equal(tf.memory().numTensors, n0, 'captionImage leaked tensors');
+    assert.throws(() => captionImage(b, new Float32Array(10)), /the image must be \[32, 32, 3\]/);
     b.model.dispose();
   });
 
