@@ -18,6 +18,7 @@ import { drawHeadView, linksPerHead, tokenAt } from './headView';
 import { click, focused, hover, type HoverState } from './hoverState';
 import { cellAt, drawMatrix, matrixGeometry } from '../common/matrixView';
 import { queryKeyView } from './queryKeyView';
+import { button, dropdown } from '../common/controls';
 
 registerToolkit();
 
@@ -77,18 +78,6 @@ function layerPage(map: MapInfo, layer: number): Promise<TensorPayload> {
 function thumbnailPage(map: MapInfo): Promise<TensorPayload> {
   const captureId = capture!.captureId;
   return fetchPage(`${captureId}/${map.kind}/thumbs`, () => rpc.request('attention.thumbnails', { captureId, kind: map.kind, size: THUMB_SIZE }));
-}
-
-function dropdown(testId: string, label: string, options: [string, string][], value: string, onChange: (v: string) => void): HTMLElement {
-  const select = el('vscode-dropdown', { 'data-testid': testId, 'aria-label': label }, ...options.map(([v, text]) => el('vscode-option', { value: v, ...(v === value ? { selected: '' } : {}) }, text)));
-  select.addEventListener('change', (e) => onChange((e.target as HTMLSelectElement).value));
-  return el('label', { class: 'control' }, el('span', { class: 'muted' }, label), select);
-}
-
-function button(testId: string, text: string, onClick: () => void, appearance: 'primary' | 'secondary' = 'secondary'): HTMLElement {
-  const b = el('vscode-button', { 'data-testid': testId, appearance }, text);
-  b.addEventListener('click', onClick);
-  return b;
 }
 
 function toolbar(map: MapInfo): HTMLElement {

@@ -17,6 +17,7 @@ import { hostTransport, panelState } from '../common/vscodeApi';
 import { childrenOf, prefixTo } from './treeLayout';
 import { createTreeView, fmt, nodeSummary, type TreeView } from './treeView';
 import type { View } from './viewport';
+import { button } from '../common/controls';
 
 registerToolkit();
 
@@ -101,12 +102,6 @@ function force(from: Shown, node: number): void {
 function numberInput(testId: string, label: string, value: number, limits: { min: number; max: number }, step: number): HTMLElement {
   const input = el('input', { type: 'number', class: 'num', 'data-testid': testId, 'aria-label': label, min: String(limits.min), max: String(limits.max), step: String(step), value: String(value) });
   return el('label', { class: 'control' }, el('span', { class: 'muted' }, label), input);
-}
-
-function button(testId: string, text: string, onClick: () => void, appearance: 'primary' | 'secondary' = 'secondary', title?: string): HTMLElement {
-  const b = el('vscode-button', { 'data-testid': testId, appearance, title }, text);
-  b.addEventListener('click', onClick);
-  return b;
 }
 
 function toolbar(): HTMLElement {

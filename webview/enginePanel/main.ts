@@ -9,6 +9,7 @@ import { RpcEndpoint, RpcError, RpcErrorData } from '../../protocol/rpc';
 import { el, formatBytes, table } from '../common/dom';
 import { registerToolkit } from '../common/toolkit';
 import { hostTransport, panelState } from '../common/vscodeApi';
+import { button } from '../common/controls';
 
 registerToolkit();
 
@@ -118,9 +119,9 @@ async function runTransport(megabytes: 1 | 64): Promise<void> {
   }
 }
 
-function button(label: string, testId: string, appearance: 'primary' | 'secondary', onClick: () => void): HTMLElement {
-  const b = el('vscode-button', { 'data-testid': testId, appearance }, label);
-  b.addEventListener('click', onClick);
+/** A button that is disabled while a check runs or the engine is not running. */
+function engineButton(label: string, testId: string, appearance: 'primary' | 'secondary', onClick: () => void): HTMLElement {
+  const b = button(testId, label, onClick, appearance);
   if (busy || status.kind !== 'running') b.setAttribute('disabled', '');
   return b;
 }
@@ -134,9 +135,9 @@ function render(): void {
   } else if (status.kind === 'starting' || status.kind === 'restarting') {
     body.push(el('vscode-progress-ring', {}));
   }
-  const check = button('Run matmul check', 'matmul-check', 'primary', () => void runMatmul());
-  const send1 = button('Send 1 MB tensor', 'transport-1', 'secondary', () => void runTransport(1));
-  const send64 = button('Send 64 MB tensor', 'transport-64', 'secondary', () => void runTransport(64));
+  const check = engineButton('Run matmul check', 'matmul-check', 'primary', () => void runMatmul());
+  const send1 = engineButton('Send 1 MB tensor', 'transport-1', 'secondary', () => void runTransport(1));
+  const send64 = engineButton('Send 64 MB tensor', 'transport-64', 'secondary', () => void runTransport(64));
   const restart = el('vscode-button', { appearance: 'secondary' }, 'Restart engine');
   restart.addEventListener('click', () => void rpc.request('engine.restart', {}));
   body.push(el('h2', {}, 'Speed'), el('div', { class: 'row' }, check, send1, send64, restart));

@@ -16,6 +16,7 @@ import { el } from '../common/dom';
 import { registerToolkit } from '../common/toolkit';
 import { hostTransport, panelState } from '../common/vscodeApi';
 import { argMax, headSlice, inputRgba, mapMax, movePatch, overlayRgba, patchAt, patchToken, percent, tokenPatch, type HeadChoice } from './overlayMath';
+import { button, dropdown } from '../common/controls';
 
 registerToolkit();
 
@@ -151,18 +152,6 @@ function legend(scale: number, caption: string): HTMLElement {
 }
 
 // ---------- controls ----------
-
-function dropdown(testId: string, label: string, options: [string, string][], value: string, onChange: (v: string) => void): HTMLElement {
-  const select = el('vscode-dropdown', { 'data-testid': testId, 'aria-label': label }, ...options.map(([v, text]) => el('vscode-option', { value: v, ...(v === value ? { selected: '' } : {}) }, text)));
-  select.addEventListener('change', (e) => onChange((e.target as HTMLSelectElement).value));
-  return el('label', { class: 'control' }, el('span', { class: 'muted' }, label), select);
-}
-
-function button(testId: string, text: string, onClick: () => void, appearance: 'primary' | 'secondary' = 'secondary'): HTMLElement {
-  const b = el('vscode-button', { 'data-testid': testId, appearance }, text);
-  b.addEventListener('click', onClick);
-  return b;
-}
 
 function slider(testId: string, label: string, min: number, max: number, step: number, value: number, format: (v: number) => string, onInput: (v: number) => void): HTMLElement {
   const input = el('input', { type: 'range', min: String(min), max: String(max), step: String(step), value: String(value), 'data-testid': testId, 'aria-label': label });
