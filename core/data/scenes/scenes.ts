@@ -7,7 +7,8 @@
  * Pixel layout: HWC, row-major, float32 in [0, 1] (`pixels[(y * size + x) * 3 + c]`).
  * Boxes: pixel coordinates, x0/y0 inclusive, x1/y1 exclusive, tight around the painted pixels.
  */
-import { SceneRng, sceneSeed } from './sceneRng';
+import { Rng } from '../../tasks/rng';
+import { sceneSeed } from './sceneRng';
 
 export const SHAPES = ['circle', 'square', 'triangle', 'cross', 'ring'] as const;
 export type ShapeName = (typeof SHAPES)[number];
@@ -122,7 +123,7 @@ function describe(o: SceneObject): string {
   return `a ${o.colour} ${o.shape}`;
 }
 
-function paintClutter(rng: SceneRng, pixels: Float32Array, size: number, strength: number): void {
+function paintClutter(rng: Rng, pixels: Float32Array, size: number, strength: number): void {
   const base = rng.uniform(0.18, 0.42);
   const tint = [rng.uniform(-0.04, 0.04), rng.uniform(-0.04, 0.04), rng.uniform(-0.04, 0.04)];
   for (let i = 0; i < size * size; i++) {
@@ -159,7 +160,7 @@ function paintClutter(rng: SceneRng, pixels: Float32Array, size: number, strengt
 
 /** Paints one object and returns its tight box (undefined when nothing would be painted). */
 function paintObject(
-  rng: SceneRng,
+  rng: Rng,
   pixels: Float32Array,
   size: number,
   shape: ShapeName,
@@ -192,7 +193,7 @@ export function generateScene(seed: number, args: SceneArgs = {}): Scene {
   const a = resolve(args);
   const size = a.size;
   const scale = size / 64;
-  const rng = new SceneRng(seed);
+  const rng = new Rng(seed);
   const pixels = new Float32Array(size * size * 3);
   paintClutter(rng, pixels, size, a.clutter);
 
