@@ -88,7 +88,9 @@ export class Adam {
       }
       const map = which === 'm' ? this.m : this.v;
       map.get(variable)?.dispose();
-      map.set(variable, tf.variable(tf.tensor(values, spec.shape, 'float32'), false));
+      const initial = tf.tensor(values, spec.shape, 'float32');
+      map.set(variable, tf.variable(initial, false)); // the variable holds its own reference
+      initial.dispose();
     }
     this.step = step;
   }

@@ -36,7 +36,6 @@ describe('captioner runs', () => {
     const config = JSON.parse(await fs.readFile(path.join(runDir, 'config.json'), 'utf8')) as { model: string; task: string; modelConfig: { attention: string; imageSize: number; units: number } };
     assert.deepEqual([config.model, config.task, config.modelConfig.attention, config.modelConfig.imageSize, config.modelConfig.units], ['captioner', 'scenes', 'hard', 32, 8]);
     assert.equal(tf.memory().numTensors, before, 'the run leaked tensors');
-    // (Not checked after the resume: Adam.importState in core/training/adam.ts keeps the tensors it makes variables from.)
     const resumed = await trainRun({ runDir, resume: true, options: { steps: 3 } });
     assert.equal(resumed.status, 'finished', resumed.message);
     const { records } = await readMetrics(runDir);

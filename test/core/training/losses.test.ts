@@ -103,7 +103,9 @@ describe('training: loss, optimiser, schedule', () => {
     const state = a.exportState(new Map([[w1, 'w']]));
     assert.equal(state.step, 1);
     const b = new Adam();
+    const before = tf.memory().numTensors;
     b.importState(state.step, state.specs, state.data, new Map([['w', w2]]));
+    assert.equal(tf.memory().numTensors, before + 2, 'importing keeps exactly m and v');
     a.apply([{ variable: w1, grad: g }], 0.1);
     b.apply([{ variable: w2, grad: g }], 0.1);
     assert.deepEqual(Array.from(w1.dataSync()), Array.from(w2.dataSync()));
