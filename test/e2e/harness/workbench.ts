@@ -27,8 +27,12 @@ export function notification(page: Page, text: string | RegExp): Locator {
 }
 
 /** The DOM inside the visible webview panel (VS Code nests the page in two iframes). */
+const EXTENSION_ID = 'attention-debugger.attention-debugger';
+
 export function activeWebview(page: Page): FrameLocator {
-  return page.locator('iframe.webview.ready:visible').first().contentFrame().frameLocator('#active-frame');
+  // Only this extension's webviews: VS Code's own image preview is a webview too, and when an image
+  // is open beside a panel it comes first in the DOM. Webview iframes name their extension in src.
+  return page.locator(`iframe.webview.ready:visible[src*="extensionId=${EXTENSION_ID}"]`).first().contentFrame().frameLocator('#active-frame');
 }
 
 /** The explorer row for a file or folder name (rows are labelled with the name). */
