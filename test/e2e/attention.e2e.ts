@@ -8,8 +8,8 @@ import { cpSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { expect } from './harness/expect';
-import { openVsCode, repoRoot, type VsCodeSession } from './harness/vscodeSession';
-import { activeWebview, chooseContextMenuItem, expandFolders, explorerItem, runCommand, statusBarItem, waitForExtension } from './harness/workbench';
+import { openVsCode, repoRoot, type VsCodeSession, reportFailures } from './harness/vscodeSession';
+import { activeWebview, expandFolders, explorerItem, runCommand, statusBarItem, waitForExtension, openCheckpointFromExplorer } from './harness/workbench';
 
 /** The shipped reverse demo (E2E_TEXT_CHECKPOINT overrides it, for trying another checkpoint). */
 const CHECKPOINT = process.env.E2E_TEXT_CHECKPOINT ?? path.join(repoRoot, 'demo', 'checkpoints', 'transformer-reverse');
@@ -39,20 +39,10 @@ describe('text attention in VS Code', function () {
     await waitForExtension(vs.page);
   });
   after(async () => vs?.close());
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      const shot = path.join(process.env.E2E_ARTIFACTS ?? '/tmp', `e2e-${this.currentTest.title.replace(/\W+/g, '-')}.png`);
-      await vs.page.screenshot({ path: shot }).catch(() => undefined);
-      console.error(`screenshot: ${shot}`);
-    }
-  });
+  afterEach(reportFailures(() => vs));
 
   it('opens a checkpoint from the explorer and shows it as the active model', async () => {
-    await runCommand(vs.page, 'View: Show Explorer');
-    await vs.page.locator('.part.sidebar .action-label[aria-label^="Refresh Explorer"]').click();
-    await expandFolders(vs.page, ['checkpoints', 'reverse']);
-    await explorerItem(vs.page, 'model.json').click({ button: 'right' });
-    await chooseContextMenuItem(vs.page, 'Open Checkpoint');
+    await openCheckpointFromExplorer(vs.page, ['checkpoints', 'reverse']);
     await expect(statusBarItem(vs.page, /^\s*reverse\s*$/)).toBeVisible(ANSWER_MS);
   });
 

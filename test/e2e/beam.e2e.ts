@@ -8,8 +8,8 @@ import { cpSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { expect } from './harness/expect';
-import { openVsCode, repoRoot, type VsCodeSession } from './harness/vscodeSession';
-import { activeWebview, chooseContextMenuItem, expandFolders, explorerItem, runCommand, statusBarItem, waitForExtension } from './harness/workbench';
+import { openVsCode, repoRoot, type VsCodeSession, reportFailures } from './harness/vscodeSession';
+import { activeWebview, chooseContextMenuItem, expandFolders, explorerItem, statusBarItem, waitForExtension, openCheckpointFromExplorer } from './harness/workbench';
 
 /** The shipped dates demo (E2E_BEAM_CHECKPOINT overrides it). Its line 1, "3 May 1979", reads "1979-05-03". */
 const CHECKPOINT = process.env.E2E_BEAM_CHECKPOINT ?? path.join(repoRoot, 'demo', 'checkpoints', 'transformer-dates');
@@ -44,20 +44,10 @@ describe('beam search panel in VS Code', function () {
     await waitForExtension(vs.page);
   });
   after(async () => vs?.close());
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      const shot = path.join(process.env.E2E_ARTIFACTS ?? '/tmp', `e2e-${this.currentTest.title.replace(/\W+/g, '-')}.png`);
-      await vs.page.screenshot({ path: shot }).catch(() => undefined);
-      console.error(`screenshot: ${shot}`);
-    }
-  });
+  afterEach(reportFailures(() => vs));
 
   it('decodes the line under the cursor with beam 4: the tree is drawn with the best path highlighted', async () => {
-    await runCommand(vs.page, 'View: Show Explorer');
-    await vs.page.locator('.part.sidebar .action-label[aria-label^="Refresh Explorer"]').click();
-    await expandFolders(vs.page, ['checkpoints', 'dates']);
-    await explorerItem(vs.page, 'model.json').click({ button: 'right' });
-    await chooseContextMenuItem(vs.page, 'Open Checkpoint');
+    await openCheckpointFromExplorer(vs.page, ['checkpoints', 'dates']);
     await expect(statusBarItem(vs.page, /^\s*dates\s*$/)).toBeVisible(ANSWER_MS);
     await expandFolders(vs.page, ['text']);
     await explorerItem(vs.page, 'dates.txt').click();

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { expect } from './harness/expect';
-import { openVsCode, type VsCodeSession } from './harness/vscodeSession';
+import { openVsCode, type VsCodeSession, reportFailures } from './harness/vscodeSession';
 import { activeWebview, chooseContextMenuItem, explorerItem, notification, runCommand, statusBarItem } from './harness/workbench';
 
 /** How long the engine may take to answer before a test fails (it starts in ~0.3 s here). */
@@ -21,13 +21,7 @@ describe('engine in VS Code', function () {
     vs = await openVsCode();
   });
   after(async () => vs?.close());
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      const shot = path.join(process.env.E2E_ARTIFACTS ?? '/tmp', `e2e-${this.currentTest.title.replace(/\W+/g, '-')}.png`);
-      await vs.page.screenshot({ path: shot }).catch(() => undefined);
-      console.error(`screenshot: ${shot}\ncode-server log tail:\n${vs.serverLog().slice(-3000)}`);
-    }
-  });
+  afterEach(reportFailures(() => vs));
 
   it('activates at start-up and shows the engine as idle in the status bar', async () => {
     await expect(statusBarItem(vs.page, 'Attention: idle')).toBeVisible(30_000);

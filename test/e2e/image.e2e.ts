@@ -9,7 +9,7 @@ import { cpSync, existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Locator } from 'playwright-core';
 import { expect } from './harness/expect';
-import { openVsCode, repoRoot, type VsCodeSession } from './harness/vscodeSession';
+import { openVsCode, repoRoot, type VsCodeSession, reportFailures } from './harness/vscodeSession';
 import { activeWebview, chooseContextMenuItem, expandFolders, explorerItem, runCommand, waitForExtension } from './harness/workbench';
 
 const ANSWER_MS = 60_000;
@@ -69,13 +69,7 @@ describe('image attention in VS Code', function () {
     await expandFolders(vs.page, ['images']);
   });
   after(async () => vs?.close());
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      const shot = path.join(process.env.E2E_ARTIFACTS ?? '/tmp', `e2e-${this.currentTest.title.replace(/\W+/g, '-')}.png`);
-      await vs.page.screenshot({ path: shot }).catch(() => undefined);
-      console.error(`screenshot: ${shot}`);
-    }
-  });
+  afterEach(reportFailures(() => vs));
 
   it('right-click a PNG, Visualize Attention: the overlay is drawn and the classes are listed', async () => {
     await visualize(vs, 'scene-01-circle.png');

@@ -10,7 +10,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { expect } from './harness/expect';
-import { openVsCode, repoRoot, type VsCodeSession } from './harness/vscodeSession';
+import { openVsCode, repoRoot, type VsCodeSession, reportFailures } from './harness/vscodeSession';
 import { activeWebview, chooseContextMenuItem, runCommand, statusBarItem, waitForExtension } from './harness/workbench';
 
 /** A model that takes milliseconds per step, logging often, so the test sees progress in seconds. */
@@ -104,14 +104,7 @@ describe('training runs in VS Code', function () {
     await waitForExtension(vs.page);
   });
   after(async () => vs?.close());
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      const shot = path.join(process.env.E2E_ARTIFACTS ?? '/tmp', `e2e-${this.currentTest.title.replace(/\W+/g, '-')}.png`);
-      await vs.page.screenshot({ path: shot }).catch(() => undefined);
-      console.error(`screenshot: ${shot}\ncode-server log tail:\n${vs.serverLog().slice(-3000)}`);
-      console.error(`extension log tail:\n${extensionLog(vs.workspaceDir).slice(-4000)}`);
-    }
-  });
+  afterEach(reportFailures(() => vs, () => `extension log tail:\n${extensionLog(vs.workspaceDir).slice(-4000)}`));
 
   it('trains from the palette: the run appears in the sidebar and the status bar, and its chart gains points', async () => {
     const { page } = vs;

@@ -161,3 +161,16 @@ export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSe
     },
   };
 }
+
+/** An afterEach hook: a failed test leaves a screenshot (E2E_ARTIFACTS, default /tmp) and the tail
+ * of code-server's log, plus whatever `extraLog` returns. */
+export function reportFailures(session: () => VsCodeSession | undefined, extraLog?: () => string) {
+  return async function (this: Mocha.Context): Promise<void> {
+    const vs = session();
+    if (this.currentTest?.state !== 'failed' || !vs) return;
+    const shot = path.join(process.env.E2E_ARTIFACTS ?? '/tmp', `e2e-${this.currentTest.title.replace(/\W+/g, '-')}.png`);
+    await vs.page.screenshot({ path: shot }).catch(() => undefined);
+    console.error(`screenshot: ${shot}\ncode-server log tail:\n${vs.serverLog().slice(-3000)}`);
+    if (extraLog) console.error(extraLog());
+  };
+}

@@ -67,3 +67,12 @@ export async function chooseContextMenuItem(page: Page, label: string): Promise<
   }
   if (await menu.isVisible()) throw new Error(`the context menu stayed open after choosing '${label}'`);
 }
+
+/** Opens `folders/model.json` from the explorer's context menu ("Open Checkpoint"), as a user does. */
+export async function openCheckpointFromExplorer(page: Page, folders: string[]): Promise<void> {
+  await runCommand(page, 'View: Show Explorer');
+  await page.locator('.part.sidebar .action-label[aria-label^="Refresh Explorer"]').click();
+  await expandFolders(page, folders);
+  await explorerItem(page, 'model.json').click({ button: 'right' });
+  await chooseContextMenuItem(page, 'Open Checkpoint');
+}
