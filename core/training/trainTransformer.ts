@@ -21,21 +21,18 @@ import { BOS, EOS, Tokenizer, type TokenizerKind } from '../text/tokenizer';
 import { Adam, clipByGlobalNorm, globalNorm } from './adam';
 import { evaluateSeq2Seq } from './evaluate';
 import { labelSmoothedLoss } from './labelSmoothing';
+import type { RunLoopArgs } from './runLoopArgs';
 import { warmupLearningRate } from './schedule';
 
 export type ModelShape = Omit<TransformerArgs, 'kind' | 'sourceVocabSize' | 'targetVocabSize'>;
 
-export interface TrainTransformerArgs {
+export interface TrainTransformerArgs extends RunLoopArgs {
   /** Seq2seq data (encoder-decoder). Exactly one of `dataset` and `text`. */
   dataset?: Seq2SeqDataset;
   /** Plain text for the decoder-only LM. */
   text?: { name: string; text: string; tokenizer?: TokenizerKind };
   /** Model shape (defaults: see TransformerArgs). */
   model?: ModelShape;
-  /** Total optimisation steps (default 2000). With `resume`, the step count continues. */
-  steps?: number;
-  /** Examples per batch (default 32). */
-  batchSize?: number;
   /** Warm-up steps of the learning-rate schedule (default 400). */
   warmup?: number;
   /** Learning-rate multiplier (default 1). */
@@ -44,24 +41,6 @@ export interface TrainTransformerArgs {
   labelSmoothing?: number;
   /** Clip gradients to this global norm (default 1; 0 = off). */
   clipNorm?: number;
-  /** Seed of initialisation, batches and dropout (default 1). */
-  seed?: number;
-  /** Run folder; without it nothing is written. */
-  outDir?: string;
-  /** Continue the run in `outDir` from its newest good checkpoint. */
-  resume?: boolean;
-  /** Checkpoint every N steps (default 500) and at the end. */
-  checkpointEvery?: number;
-  /** Metrics line every N steps (default 10). */
-  logEvery?: number;
-  /** Held-out exact match, samples and attention statistics every N steps (default 500; 0 = only at the end). */
-  evalEvery?: number;
-  /** Held-out examples per evaluation (default 100). */
-  evalExamples?: number;
-  /** Stop at the next step boundary (a checkpoint is written, status 'stopped'). */
-  signal?: AbortSignal;
-  /** Called after every logged step. */
-  onProgress?: (p: TrainProgress) => void;
   /** Called after every step with the model (tests use it to inject faults). */
   onStep?: (step: number, model: Transformer) => void;
 }

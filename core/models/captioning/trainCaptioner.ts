@@ -11,6 +11,7 @@ import { generateScenes, SCENE_SETS } from '../../data/scenes/scenes';
 import type { MetricsRecord, SampleRecord } from '../../runs/runFormat';
 import { RunWriter } from '../../runs/runWriter';
 import { Rng } from '../../tasks/rng';
+import type { RunLoopArgs } from '../../training/runLoopArgs';
 import type { TrainProgress } from '../../training/trainTransformer';
 import { captionBatch, CaptionTrainer, disposeCaptionBatch, type CaptionTrainerArgs } from './captionTraining';
 import { Captioner } from './captioner';
@@ -20,27 +21,9 @@ import { evaluateCaptioner } from './evaluateCaptioner';
 
 export const CAPTIONER_MODEL = 'captioner';
 
-export interface TrainCaptionerArgs extends CaptionTrainerArgs {
+export interface TrainCaptionerArgs extends CaptionTrainerArgs, RunLoopArgs<TrainProgress & { naming?: number; pointing?: number }> {
   /** Model shape (defaults: see CaptionerArgs); vocabSize comes from the caption tokenizer. */
   model?: Omit<CaptionerArgs, 'vocabSize'>;
-  /** Default 2000. With `resume`, the step count continues. */
-  steps?: number;
-  /** Default 32. */
-  batchSize?: number;
-  /** Initialisation and location sampling (default 1). */
-  seed?: number;
-  outDir?: string;
-  resume?: boolean;
-  /** Default 250. */
-  checkpointEvery?: number;
-  /** Default 10. */
-  logEvery?: number;
-  /** Default 500 (0 = only at the end). */
-  evalEvery?: number;
-  /** Held-out scenes per evaluation (default 200). */
-  evalExamples?: number;
-  signal?: AbortSignal;
-  onProgress?: (p: TrainProgress & { naming?: number; pointing?: number }) => void;
 }
 
 export interface TrainCaptionerResult {

@@ -15,7 +15,7 @@ import type { Seq2SeqDataset } from '../../tasks/task';
 import { BOS, EOS, Tokenizer } from '../../text/tokenizer';
 import { Adam, clipByGlobalNorm, globalNorm } from '../../training/adam';
 import { labelSmoothedLoss } from '../../training/labelSmoothing';
-import type { TrainProgress } from '../../training/trainTransformer';
+import type { RunLoopArgs } from '../../training/runLoopArgs';
 import { padIds } from '../transformer/stepModel';
 import { loadRnnSeq2seq, saveRnnSeq2seq, type RnnSeq2seqBundle } from './checkpoint';
 import type { RnnSeq2seqArgs } from './config';
@@ -24,36 +24,16 @@ import { RnnSeq2seq } from './rnnSeq2seq';
 
 export type RnnModelShape = Omit<RnnSeq2seqArgs, 'sourceVocabSize' | 'targetVocabSize'>;
 
-export interface TrainRnnSeq2seqArgs {
+export interface TrainRnnSeq2seqArgs extends RunLoopArgs {
   dataset: Seq2SeqDataset;
   /** Model shape (defaults: see RnnSeq2seqArgs). */
   model?: RnnModelShape;
-  /** Total optimisation steps (default 2000). With `resume`, the step count continues. */
-  steps?: number;
-  /** Examples per batch (default 32). */
-  batchSize?: number;
   /** Adam learning rate (default 0.002). */
   learningRate?: number;
   /** Label smoothing (default 0.1). */
   labelSmoothing?: number;
   /** Clip gradients to this global norm (default 1; 0 = off). */
   clipNorm?: number;
-  /** Seed of initialisation and batches (default 1). */
-  seed?: number;
-  /** Run folder; without it nothing is written. */
-  outDir?: string;
-  /** Continue the run in `outDir` from its newest good checkpoint. */
-  resume?: boolean;
-  /** Checkpoint every N steps (default 500) and at the end. */
-  checkpointEvery?: number;
-  /** Metrics line every N steps (default 10). */
-  logEvery?: number;
-  /** Held-out exact match, samples and alignment statistics every N steps (default 500; 0 = only at the end). */
-  evalEvery?: number;
-  /** Held-out examples per evaluation (default 100). */
-  evalExamples?: number;
-  signal?: AbortSignal;
-  onProgress?: (p: TrainProgress) => void;
 }
 
 export interface TrainRnnSeq2seqResult {
