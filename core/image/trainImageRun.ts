@@ -20,6 +20,7 @@ import { RunWriter } from '../runs/runWriter';
 import { createImageModel, loadImageModel, saveImageModel } from './imageCheckpoint';
 import type { ImageModel, ImageModelKind } from './imageModel';
 import { SCENE_CLASS_NAMES, trainImageModel, type ImageTrainArgs } from './imageTraining';
+import { nextTick } from '../util/nextTick';
 
 /** The default training of each model on the scenes task (the demo checkpoints use these). */
 export const IMAGE_TRAINING_DEFAULTS: Record<ImageModelKind, Required<Pick<ImageTrainArgs, 'steps' | 'batchSize' | 'learningRate'>>> = {
@@ -172,6 +173,7 @@ export async function trainImageRun(args: ImageRunArgs): Promise<ImageRunResult>
   let message: string | undefined;
   try {
     await trainImageModel(model, { ...training, startStep }, async (info) => {
+      await nextTick(); // lets a stop message (and hovers) reach the engine between steps
       const step = info.step + 1;
       stepCount = step;
       finalLoss = info.loss;

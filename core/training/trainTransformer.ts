@@ -23,6 +23,7 @@ import { evaluateSeq2Seq } from './evaluate';
 import { labelSmoothedLoss } from './labelSmoothing';
 import type { RunLoopArgs } from './runLoopArgs';
 import { warmupLearningRate } from './schedule';
+import { nextTick } from '../util/nextTick';
 
 export type ModelShape = Omit<TransformerArgs, 'kind' | 'sourceVocabSize' | 'targetVocabSize'>;
 
@@ -145,7 +146,6 @@ function lmData(text: { name: string; text: string; tokenizer?: TokenizerKind },
 /** Sub-folder of a run checkpoint holding the Adam moments (absent from demo checkpoints). */
 export const OPTIMIZER_DIR = 'optimizer';
 
-const nextTick = () => new Promise<void>((r) => setImmediate(r));
 
 export async function trainTransformer(args: TrainTransformerArgs): Promise<TrainResult> {
   if (!args.dataset === !args.text) throw new RpcError('bad-request', 'train: give exactly one of a seq2seq dataset or a text for the language model');

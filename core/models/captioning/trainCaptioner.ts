@@ -18,6 +18,7 @@ import { Captioner } from './captioner';
 import { loadCaptioner, saveCaptioner, type CaptionerBundle } from './checkpoint';
 import { captionTokenizer, type CaptionerArgs } from './config';
 import { evaluateCaptioner } from './evaluateCaptioner';
+import { nextTick } from '../../util/nextTick';
 
 export const CAPTIONER_MODEL = 'captioner';
 
@@ -42,7 +43,6 @@ export interface TrainCaptionerResult {
 }
 
 const OPTIMIZER_DIR = 'optimizer';
-const nextTick = () => new Promise<void>((r) => setImmediate(r));
 
 export async function trainCaptioner(args: TrainCaptionerArgs): Promise<TrainCaptionerResult> {
   const totalSteps = args.steps ?? 2000;

@@ -21,6 +21,7 @@ import { loadRnnSeq2seq, saveRnnSeq2seq, type RnnSeq2seqBundle } from './checkpo
 import type { RnnSeq2seqArgs } from './config';
 import { evaluateRnnSeq2seq } from './evaluate';
 import { RnnSeq2seq } from './rnnSeq2seq';
+import { nextTick } from '../../util/nextTick';
 
 export type RnnModelShape = Omit<RnnSeq2seqArgs, 'sourceVocabSize' | 'targetVocabSize'>;
 
@@ -91,7 +92,6 @@ function alignmentStats(alignment: tf.Tensor3D, targetOut: tf.Tensor2D): Attenti
   return { kind: 'cross', layer: 0, head: 0, entropy, firstShare: first };
 }
 
-const nextTick = () => new Promise<void>((r) => setImmediate(r));
 
 export async function trainRnnSeq2seq(args: TrainRnnSeq2seqArgs): Promise<TrainRnnSeq2seqResult> {
   const totalSteps = args.steps ?? 2000;

@@ -56,4 +56,30 @@ describe('image training runs', () => {
       rmSync(path.dirname(dir), { recursive: true, force: true });
     }
   });
+
+  it('yields between steps, so a stop from a timer (as from an engine message) lands mid-run', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'image-run-'));
+    try {
+      const ac = new AbortController();
+      const r = await trainImageRun({
+        kind: 'vgg-attention',
+        modelConfig: { imageSize: 32, widthMultiplier: 1 / 16 },
+        training: { steps: 200, batchSize: 2 },
+        outDir: path.join(root, 'run'),
+        logEvery: 25,
+        evalEvery: 0,
+        signal: ac.signal,
+        // A timer set mid-run stands for a stop message: without a yield between steps it could
+        // only fire at the next file write, many steps later.
+        onProgress: (p) => {
+          if (p.step === 25) setTimeout(() => ac.abort(), 0);
+        },
+      });
+      r.model.dispose();
+      assert.equal(r.status, 'stopped');
+      assert.ok(r.step <= 27, `stopped only at step ${r.step}`);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 });
