@@ -14,9 +14,12 @@ import { TensorPayload } from './tensor';
 
 const Index = z.number().int().nonnegative();
 
-export const IMAGE_MODEL_FORMATS = ['vit', 'vgg-attention'] as const;
+/** Checkpoint formats the image panel takes: two classifiers and the captioner (Show, Attend and Tell). */
+export const IMAGE_MODEL_FORMATS = ['vit', 'vgg-attention', 'captioner'] as const;
 export const ImageModelKind = z.enum(IMAGE_MODEL_FORMATS);
 export type ImageModelKind = z.infer<typeof ImageModelKind>;
+
+export const CaptionAttention = z.enum(['soft', 'hard']);
 
 export const HeadFusion = z.enum(['mean', 'max', 'min']);
 export type HeadFusion = z.infer<typeof HeadFusion>;
@@ -37,6 +40,8 @@ export const ImageModelDescription = z.object({
   classNames: z.array(z.string()),
   /** ViT only. */
   vit: z.object({ layers: Index, heads: Index, tokens: Index, grid: Index, patchSize: Index }).optional(),
+  /** Captioner only: its attention and the side of its map grid (classNames is then empty). */
+  captioner: z.object({ attention: CaptionAttention, grid: Index, maxLength: Index }).optional(),
   metadata: z.record(z.string(), z.unknown()),
 });
 export type ImageModelDescription = z.infer<typeof ImageModelDescription>;
@@ -85,10 +90,41 @@ export type ImageExplainResult = z.infer<typeof ImageExplainResult>;
 
 const ExplanationRef = z.object({ explanationId: Index });
 
+/** The most a caption request may ask for (a beam wider than this is slow and shows nothing new). */
+export const MAX_CAPTION_BEAM = 8;
+
+export const ImageCaptionParams = z.object({
+  /** A captioner checkpoint. */
+  spec: ModelSpec,
+  /** An absolute path to a PNG or JPEG file. */
+  file: z.string().min(1).max(4096),
+  /** Beam search when > 1 (default greedy). */
+  beamSize: z.number().int().min(1).max(MAX_CAPTION_BEAM).default(1),
+});
+export type ImageCaptionParams = z.input<typeof ImageCaptionParams>;
+
+export const ImageCaptionResult = z.object({
+  model: ImageModelDescription,
+  image: z.object({ file: z.string(), format: z.string().optional(), width: Index, height: Index, warnings: z.array(z.string()) }),
+  /** The resized model input [inputSize, inputSize, 3] in [0, 1]. */
+  input: TensorPayload,
+  caption: z.string(),
+  /** The generated words, end of sentence left out. */
+  words: z.array(z.string()),
+  /** The probability the model gave each word. */
+  probs: z.array(z.number()),
+  /** Per word, where it looked: [words, grid, grid] row-major over the model input; each map sums to 1. */
+  maps: TensorPayload,
+  /** Hard attention: the grid cell [row, column] each word read. */
+  looked: z.array(z.tuple([Index, Index])).optional(),
+  milliseconds: z.number(),
+});
+export type ImageCaptionResult = z.infer<typeof ImageCaptionResult>;
+
 export const imageRequests = {
-  /** Reads an image checkpoint's header and config (a ViT or VGG-attention model). */
+  /** Reads an image checkpoint's header and config (a ViT, VGG-attention or captioner model). */
   'image.describe': { params: z.object({ spec: ModelSpec }), result: ImageModelDescription },
-  /** Decodes the file, runs the model and computes every map for it. */
+  /** Decodes the file, runs the model and computes every map for it (classifiers: ViT, VGG-attention). */
   'image.explain': { params: ImageExplainParams, result: ImageExplainResult },
   /** ViT: rollout and gradient rollout again with other controls, from the kept attention (no model run). */
   'image.rollout': {
@@ -100,4 +136,6 @@ export const imageRequests = {
     params: ExplanationRef.extend({ query: Index }),
     result: z.object({ attention: TensorPayload, clsWeights: TensorPayload }),
   },
+  /** Captioner: decodes the file and captions it, each word with the map of where it looked. */
+  'image.caption': { params: ImageCaptionParams, result: ImageCaptionResult },
 } satisfies RequestSchemas;

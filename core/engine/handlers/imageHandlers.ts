@@ -1,15 +1,22 @@
 /**
- * Image attention requests: describe an image checkpoint, explain an image file (prediction and
- * maps), and pages of a kept explanation (rollout with other controls, one query token's attention).
- * Models are kept warm in an ImageExplainerCache; the last few explanations are kept for pages.
+ * Image attention requests: describe an image checkpoint, explain an image file with a classifier
+ * (prediction and maps), pages of a kept explanation (rollout with other controls, one query token's
+ * attention), and caption an image file with a captioner (each word with its map). Models are kept
+ * warm in caches (one per kind, chosen by the checkpoint's format); the last few explanations are
+ * kept for pages.
  */
 import * as path from 'node:path';
-import type { ImageExplainResult, ImageMapPayload, ImageModelDescription } from '../../../protocol/image';
+import type { ImageCaptionResult, ImageExplainResult, ImageMapPayload, ImageModelDescription } from '../../../protocol/image';
 import { RpcError } from '../../../protocol/rpc';
 import type { TensorPayload } from '../../../protocol/tensor';
 import type { AttentionDims } from '../../explain/attentionRollout';
+import { decodeImageFile } from '../../image/decodeImage';
+import { imageCheckpointRole } from '../../image/imageCheckpointFormat';
 import { ImageExplainerCache } from '../../image/imageExplainerCache';
 import { vitRolloutMaps, type ImageExplainer, type ImageMap, type VitAttentionDetail } from '../../image/imageExplainer';
+import { LoadedCheckpointCache } from '../../image/loadedCheckpointCache';
+import { resizeRgb } from '../../image/resizeImage';
+import { captionImage, loadCaptioner, type CaptionerBundle } from '../../models/captioning';
 import { VitModel } from '../../models/vit/vit';
 import { vitGrid } from '../../models/vit/vitConfig';
 import { resolveCheckpoint } from '../../models/transformer/resolveCheckpoint';
@@ -46,14 +53,42 @@ export function queryRows(attention: Float32Array, dims: AttentionDims, query: n
   return { patches, cls };
 }
 
+/** The demo's name, or the checkpoint's folder name. */
+function modelLabel(spec: string, checkpoint: string): string {
+  return spec.startsWith('demo:') ? spec.slice(5) : path.basename(checkpoint.endsWith('.json') ? path.dirname(checkpoint) : checkpoint);
+}
+
 function describe(spec: string, explainer: ImageExplainer): ImageModelDescription {
   const m = explainer.model;
-  const label = spec.startsWith('demo:') ? spec.slice(5) : path.basename(explainer.checkpoint.endsWith('.json') ? path.dirname(explainer.checkpoint) : explainer.checkpoint);
   const vit =
     m instanceof VitModel
       ? { layers: m.cfg.depth, heads: m.cfg.heads, tokens: m.tokens, grid: vitGrid(m.cfg), patchSize: m.cfg.patchSize }
       : undefined;
-  return { spec, label, kind: m.kind, inputSize: m.imageSize, classNames: explainer.classNames, vit, metadata: explainer.metadata };
+  return { spec, label: modelLabel(spec, explainer.checkpoint), kind: m.kind, inputSize: m.imageSize, classNames: explainer.classNames, vit, metadata: explainer.metadata };
+}
+
+function describeCaptioner(spec: string, c: LoadedCaptioner): ImageModelDescription {
+  const { config } = c.bundle.model;
+  return {
+    spec,
+    label: modelLabel(spec, c.checkpoint),
+    kind: 'captioner',
+    inputSize: config.imageSize,
+    classNames: [],
+    captioner: { attention: config.attention, grid: c.bundle.model.gridSide, maxLength: config.maxLength },
+    metadata: c.bundle.metadata,
+  };
+}
+
+interface LoadedCaptioner {
+  bundle: CaptionerBundle;
+  checkpoint: string;
+  dispose(): void;
+}
+
+async function loadCaptionerEntry(file: string): Promise<LoadedCaptioner> {
+  const bundle = await loadCaptioner(file);
+  return { bundle, checkpoint: file, dispose: () => bundle.model.dispose() };
 }
 
 interface Kept {
@@ -62,12 +97,27 @@ interface Kept {
 
 export function registerImageHandlers({ rpc, backendReady }: HandlerContext): void {
   const explainers = new ImageExplainerCache();
+  const captioners = new LoadedCheckpointCache(loadCaptionerEntry);
   const kept = new Map<number, Kept>();
   let nextId = 1;
 
-  const load = async (spec: string): Promise<ImageExplainer> => {
+  type Loaded = { role: 'classifier'; explainer: ImageExplainer } | { role: 'captioner'; captioner: LoadedCaptioner };
+  const loadAny = async (spec: string): Promise<Loaded> => {
     await backendReady();
-    return explainers.get(await resolveCheckpoint(spec));
+    const checkpoint = await resolveCheckpoint(spec);
+    return (await imageCheckpointRole(checkpoint)) === 'captioner'
+      ? { role: 'captioner', captioner: await captioners.get(checkpoint) }
+      : { role: 'classifier', explainer: await explainers.get(checkpoint) };
+  };
+  const load = async (spec: string): Promise<ImageExplainer> => {
+    const m = await loadAny(spec);
+    if (m.role === 'captioner') throw new RpcError('unsupported', `${modelLabel(spec, m.captioner.checkpoint)} is a captioner: it captions images (each word with its map) rather than classifying them`);
+    return m.explainer;
+  };
+  const loadCaptionerSpec = async (spec: string): Promise<LoadedCaptioner> => {
+    const m = await loadAny(spec);
+    if (m.role === 'classifier') throw new RpcError('unsupported', `${modelLabel(spec, m.explainer.checkpoint)} is a ${m.explainer.kind} classifier, not a captioner`);
+    return m.captioner;
   };
   const keptVit = (explanationId: number): VitAttentionDetail => {
     const k = kept.get(explanationId);
@@ -76,7 +126,32 @@ export function registerImageHandlers({ rpc, backendReady }: HandlerContext): vo
     return k.vit;
   };
 
-  rpc.handle('image.describe', async ({ spec }) => describe(spec, await load(spec)));
+  rpc.handle('image.describe', async ({ spec }) => {
+    const m = await loadAny(spec);
+    return m.role === 'captioner' ? describeCaptioner(spec, m.captioner) : describe(spec, m.explainer);
+  });
+
+  rpc.handle('image.caption', async ({ spec, file, beamSize }, ctx): Promise<ImageCaptionResult> => {
+    const c = await loadCaptionerSpec(spec);
+    ctx.signal.throwIfAborted();
+    const image = await decodeImageFile(path.resolve(file));
+    ctx.signal.throwIfAborted();
+    const t0 = performance.now();
+    const s = c.bundle.model.config.imageSize;
+    const input = resizeRgb(image.rgb, image.width, image.height, s);
+    const r = captionImage(c.bundle, input, { beamSize });
+    return {
+      model: describeCaptioner(spec, c),
+      image: { file, format: image.format, width: image.width, height: image.height, warnings: image.warnings },
+      input: tensor(input, [s, s, 3]),
+      caption: r.caption,
+      words: r.words,
+      probs: r.probs,
+      maps: tensor(r.maps.data, r.maps.shape),
+      ...(r.looked ? { looked: r.looked } : {}),
+      milliseconds: performance.now() - t0,
+    };
+  });
 
   rpc.handle('image.explain', async ({ spec, file, headFusion, discardRatio, classIndex, topK }, ctx): Promise<ImageExplainResult> => {
     const explainer = await load(spec);
