@@ -1,9 +1,11 @@
 /**
  * Adam with the paper's settings (beta1 0.9, beta2 0.98, eps 1e-9), a learning rate given at every
  * step (so any schedule works) and clipping by global gradient norm. Written out (a few ops per
- * weight) so its state is plain tensors the runs store can save and restore.
+ * weight) so its state is plain tensors the runs store can save and restore. On wasm the update and
+ * the norm run as fused kernels (core/backend/wasmKernels/optimizerKernels.ts), the same formula.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ADAM_UPDATE, GLOBAL_NORM, fusedOptimizerKernels, type AdamUpdateAttrs } from '../backend/wasmKernels/optimizerKernels';
 
 export interface AdamArgs {
   /** default 0.9 */
@@ -34,6 +36,8 @@ export class Adam {
     this.step += 1;
     const c1 = 1 - Math.pow(this.beta1, this.step);
     const c2 = 1 - Math.pow(this.beta2, this.step);
+    const fused = fusedOptimizerKernels();
+    const attrs: AdamUpdateAttrs = { lr, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, c1, c2 };
     tf.tidy(() => {
       for (const { variable, grad } of pairs) {
         let m = this.m.get(variable);
@@ -43,6 +47,13 @@ export class Adam {
           v = tf.variable(tf.zerosLike(variable), false);
           this.m.set(variable, m);
           this.v.set(variable, v);
+        }
+        if (fused && variable.dtype === 'float32' && grad.dtype === 'float32') {
+          const [pNew, mNew, vNew] = tf.engine().runKernel(ADAM_UPDATE, { variable, grad, m, v }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+          m.assign(mNew);
+          v.assign(vNew);
+          variable.assign(pNew);
+          continue;
         }
         const mNew = m.mul(this.beta1).add(grad.mul(1 - this.beta1));
         const vNew = v.mul(this.beta2).add(grad.square().mul(1 - this.beta2));
@@ -104,7 +115,8 @@ export class Adam {
 
 /** Global L2 norm of the gradients (a number; NaN/Infinity when a gradient is not finite). */
 export function globalNorm(grads: readonly tf.Tensor[]): number {
-  const n = tf.tidy(() => tf.addN(grads.map((g) => g.square().sum())).sqrt());
+  const fused = fusedOptimizerKernels() && grads.every((g) => g.dtype === 'float32');
+  const n = tf.tidy(() => (fused ? (tf.engine().runKernel(GLOBAL_NORM, grads as unknown as tf.NamedTensorMap) as tf.Tensor) : tf.addN(grads.map((g) => g.square().sum())).sqrt()));
   const value = n.dataSync()[0];
   n.dispose();
   return value;

@@ -6,10 +6,15 @@ export const REPLACED_BY_US = Symbol.for('attentionDebugger.replacedWasmKernel')
 
 let enabled = true;
 
-/** Turns every replacement off (each kernel goes to the stock one) or back on: for before/after
- * benchmarks in one process, and as a switch should a problem turn up. */
+/** Turns every replacement off (each kernel goes to the stock one, and callers of the fused
+ * optimizer kernels use tfjs ops) or back on: for before/after benchmarks in one process, and as a
+ * switch should a problem turn up. */
 export function setFastWasmKernelsEnabled(on: boolean): void {
   enabled = on;
+}
+
+export function fastWasmKernelsEnabled(): boolean {
+  return enabled;
 }
 
 export type MarkedKernelConfig = tf.KernelConfig & { [REPLACED_BY_US]?: true };
