@@ -4,6 +4,7 @@
  * Each model family adds its demos to this list.
  */
 import { imageDemos } from './imageDemos';
+import { rnnSeq2seqDemos } from './rnnSeq2seqDemos';
 import { transformerDemos } from './transformerDemos';
 
 export interface DemoSpec {
@@ -17,4 +18,4 @@ export interface DemoSpec {
   train(dir: string): Promise<void>;
 }
 
-export const demos: DemoSpec[] = [...imageDemos, ...transformerDemos];
+export const demos: DemoSpec[] = [...imageDemos, ...transformerDemos, ...rnnSeq2seqDemos];
