@@ -1,14 +1,14 @@
 /**
  * The wasm BatchMatMul we register in place of the stock one must give the same products as the
  * cpu backend's (the straightforward version) within 1e-5, across shapes, transpose flags, batch
- * broadcasting and both fast paths (folded 2-D, per-slice), free every temporary it makes, and
+ * broadcasting and every fast path (folded 2-D, per-slice, SIMD), free every temporary it makes, and
  * keep gradients equal.
  */
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerMissingWasmKernels } from '../../../core/backend/wasmKernels';
-import { PER_SLICE_MIN_MACS } from '../../../core/backend/wasmKernels/fastBatchMatMul';
+import { PER_SLICE_MIN_MACS, SIMD_MAX_MACS } from '../../../core/backend/wasmKernels/fastBatchMatMul';
 import { REPLACED_BY_US, type MarkedKernelConfig } from '../../../core/backend/wasmKernels/replaceKernel';
 
 /** |wasm - cpu| <= TOLERANCE * (1 + |cpu|), elementwise. */
@@ -48,9 +48,14 @@ const CASES: Case[] = [
   { outerA: [2, 3], outerB: [1], m: 6, k: 9, n: 4 }, // shared right-hand side, broadcast
   { outerA: [], outerB: [3], m: 5, k: 7, n: 4 }, // shared left-hand side
   { outerA: [1], outerB: [2, 3], m: 6, k: 5, n: 7 }, // shared left-hand side, broadcast
-  { outerA: [6], outerB: [6], m: 5, k: 7, n: 4 }, // batched, small slices (stock loop)
+  { outerA: [6], outerB: [6], m: 5, k: 7, n: 4 }, // batched, small slices (SIMD, 4 columns)
+  { outerA: [6], outerB: [6], m: 5, k: 7, n: 3 }, // batched, small slices, n not a multiple of 4 (stock loop)
+  { outerA: [2, 4], outerB: [2, 4], m: 16, k: 16, n: 16 }, // attention heads (SIMD, 16 columns)
+  { outerA: [3], outerB: [3], m: 7, k: 9, n: 36 }, // SIMD, 16 columns then 4
+  { outerA: [2], outerB: [2], m: 64, k: 64, n: 64 }, // SIMD, largest slices it takes
   { outerA: [2, 3], outerB: [1, 3], m: 4, k: 3, n: 5 }, // batched, broadcast inner batch dim
-  { outerA: [3], outerB: [3], m: 50, k: 60, n: 50 }, // batched, per-slice XNNPACK
+  { outerA: [3], outerB: [3], m: 50, k: 60, n: 50 }, // batched, per-slice XNNPACK (n not a multiple of 4)
+  { outerA: [2], outerB: [2], m: 65, k: 64, n: 64 }, // batched, per-slice XNNPACK (above the SIMD size)
   { outerA: [2, 2], outerB: [1, 2], m: 32, k: 33, n: 34 }, // per-slice, broadcast
 ];
 
@@ -70,6 +75,7 @@ describe('fast wasm BatchMatMul', () => {
     const cpu = tf.getKernel(tf.BatchMatMul, 'cpu') as MarkedKernelConfig;
     assert.equal(cpu[REPLACED_BY_US], undefined);
     assert.ok(32 * 33 * 34 >= PER_SLICE_MIN_MACS && 5 * 7 * 4 < PER_SLICE_MIN_MACS, 'the cases cover both batched paths');
+    assert.ok(64 ** 3 < SIMD_MAX_MACS && 65 * 64 * 64 >= SIMD_MAX_MACS, 'the cases cover both sides of the SIMD size');
   });
 
   for (const c of CASES) {
