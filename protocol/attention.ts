@@ -23,7 +23,9 @@ export const ModelDescription = z.object({
   spec: ModelSpec,
   /** Short name for the status bar: the demo or folder name. */
   label: z.string(),
-  family: z.literal('transformer'),
+  /** The checkpoint's format: a Transformer (layers of heads) or an RNN seq2seq (one alignment,
+   * shown as a 'cross' map of one layer and one head). */
+  family: z.enum(['transformer', 'rnn-seq2seq']),
   /** 'seq2seq': the text is the source; 'lm': the text is the sequence itself. */
   kind: z.enum(['seq2seq', 'lm']),
   encoderLayers: Index,
@@ -33,6 +35,8 @@ export const ModelDescription = z.object({
   maxLength: Index,
   tokenizer: z.enum(['char', 'word']),
   attentionKinds: z.array(AttentionKind),
+  /** One line on the network, where `family` alone does not say it (cell, widths, score). */
+  architecture: z.string().optional(),
   /** What the checkpoint says about itself (task, step, accuracy...). */
   metadata: z.record(z.string(), z.unknown()),
 });
@@ -68,8 +72,10 @@ export const CaptureResult = z.object({
   decoder: z.object({ inputLabels: z.array(z.string()), predictedLabels: z.array(z.string()), probs: z.array(z.number()) }),
   /** The output text (seq2seq: greedy decode; LM: the text's own continuation per position). */
   output: z.string(),
-  /** Text token i is query `offset + i` of `kind` (seq2seq: encoder-self, 0; LM: decoder-self, 1 after <bos>). */
-  textQueries: z.object({ kind: AttentionKind, offset: Index }),
+  /** Text token i is query (or, with axis 'key', key) `offset + i` of `kind`. Transformer seq2seq:
+   * encoder-self, 0, query; LM: decoder-self, 1 after <bos>, query; RNN seq2seq: cross, 0, key (its
+   * text is only attended to: hovers list the output tokens that attend to it). */
+  textQueries: z.object({ kind: AttentionKind, offset: Index, axis: z.enum(['query', 'key']) }),
   maps: z.array(MapInfo),
   ablated: z.array(HeadRef),
 });
@@ -95,7 +101,8 @@ export const attentionRequests = {
       spec: ModelSpec,
       text: z.string().max(MAX_TEXT_CHARS),
       ablate: z.array(HeadRef).max(4096).default([]),
-      /** seq2seq only: false skips decoding an output (hovers need only the encoder's attention). */
+      /** Transformer seq2seq only: false skips decoding an output (hovers need only the encoder's
+       * attention). An RNN seq2seq always decodes: its alignment exists only against an output. */
       decode: z.boolean().default(true),
       /** Also keep every head's queries and keys, for attention.queryKey. */
       queryKey: z.boolean().default(false),
@@ -122,5 +129,10 @@ export const attentionRequests = {
   'attention.topKeys': {
     params: CaptureRef.extend({ layer: Index, head: HeadSelector, query: Index, k: z.number().int().min(1).max(50) }),
     result: z.array(z.object({ key: Index, label: z.string(), weight: z.number() })),
+  },
+  /** The queries that weight one key most (its column), for hovers where the text is the key axis. */
+  'attention.topQueries': {
+    params: CaptureRef.extend({ layer: Index, head: HeadSelector, key: Index, k: z.number().int().min(1).max(50) }),
+    result: z.array(z.object({ query: Index, label: z.string(), weight: z.number() })),
   },
 } satisfies RequestSchemas;

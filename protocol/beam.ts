@@ -116,8 +116,8 @@ export const NodeAttention = z.object({
   sourceLabels: z.array(z.string()),
   /** [layers, heads, queries, source] (absent for the LM, which has no source). */
   cross: TensorPayload.optional(),
-  /** [layers, heads, queries, queries] */
-  decoderSelf: TensorPayload,
+  /** [layers, heads, queries, queries] (absent for an RNN seq2seq, whose decoder has no self-attention). */
+  decoderSelf: TensorPayload.optional(),
 });
 export type NodeAttention = z.infer<typeof NodeAttention>;
 

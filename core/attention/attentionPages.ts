@@ -8,6 +8,7 @@ import type { TensorPayload } from '../../protocol/tensor';
 export interface StoredMap {
   shape: [number, number, number, number];
   data: Float32Array;
+  queryLabels: string[];
   keyLabels: string[];
   /** Per-head queries [L, H, Q, dk] and keys [L, H, K, dk], when captured. */
   queryKey?: { dk: number; queries: Float32Array; keys: Float32Array };
@@ -62,6 +63,16 @@ export function topKeys(map: StoredMap, layer: number, head: HeadSelector, query
   const row = attentionRow(map, layer, head, query);
   return Array.from(row, (weight, key) => ({ key, label: map.keyLabels[key], weight }))
     .sort((a, b) => b.weight - a.weight || a.key - b.key)
+    .slice(0, k);
+}
+
+/** The queries that weight `key` most: one column of one layer (one head, or the mean or max over
+ * heads), for hovers over a text that is the map's key axis. */
+export function topQueries(map: StoredMap, layer: number, head: HeadSelector, key: number, k: number): { query: number; label: string; weight: number }[] {
+  const [, , Q, K] = map.shape;
+  if (key >= K) throw new RangeError(`key ${key} does not exist; this map has ${K} keys`);
+  return Array.from({ length: Q }, (_, query) => ({ query, label: map.queryLabels[query], weight: attentionRow(map, layer, head, query)[key] }))
+    .sort((a, b) => b.weight - a.weight || a.query - b.query)
     .slice(0, k);
 }
 

@@ -1,14 +1,14 @@
 /**
- * "Attention for this text with this model": reads the text as the model would (truncating past
- * its maximum length, marking unknown tokens instead of failing), captures every head, remembers
- * the capture for page requests, and describes it in plain data.
+ * "Attention for this text with this model" (any text-model family): reads the text as the model
+ * would (truncating past its maximum length, marking unknown tokens instead of failing), captures
+ * every map, remembers the capture for page requests, and describes it in plain data.
  */
 import type { CaptureResult, HeadRef } from '../../protocol/attention';
 import { RpcError } from '../../protocol/rpc';
-import { captureAttention, type TransformerBundle } from '../models/transformer';
 import { UNK } from '../text/tokenizer';
 import { tokenSpans } from '../text/tokenSpans';
 import type { StoredMap } from './attentionPages';
+import type { TextModel } from './textModel';
 
 /** Captures kept for page requests: panels fetch layers of the newest few. */
 const MAX_CAPTURES = 8;
@@ -35,14 +35,14 @@ export class CaptureStore {
 
 export function captureText(
   store: CaptureStore,
-  model: { bundle: TransformerBundle; description: CaptureResult['model'] },
+  loaded: { model: TextModel; description: CaptureResult['model'] },
   text: string,
   ablate: HeadRef[],
   decode = true,
   withQueryKey = false,
 ): CaptureResult {
-  const { bundle, description } = model;
-  const tokenizer = bundle.sourceTokenizer ?? bundle.targetTokenizer;
+  const { model, description } = loaded;
+  const tokenizer = model.sourceTokenizer ?? model.targetTokenizer;
   const allTokens = tokenizer.tokens(text);
   if (allTokens.length === 0) throw new RpcError('invalid-input', 'the text is empty: select some text or put the cursor on a non-empty line');
   // The LM's decoder input starts with <bos>, which takes one of its positions.
@@ -59,20 +59,16 @@ export function captureText(
     }
   }
 
-  const capture =
-    description.kind === 'seq2seq'
-      ? captureAttention(bundle, kept, decode ? undefined : '', { ablate, allowUnknown: true, withQueryKey })
-      : captureAttention(bundle, null, kept, { ablate, allowUnknown: true, withQueryKey });
+  const capture = model.capture(kept, { decode, ablate, withQueryKey });
 
   // The text axis shows what the user wrote, also where the model read <unk>.
-  const textKind = description.kind === 'seq2seq' ? 'encoder-self' : 'decoder-self';
-  const offset = description.kind === 'seq2seq' ? 0 : 1;
+  const { kind: textKind, offset, axis } = model.textAxis;
   const relabel = (labels: string[]) => labels.map((l, i) => (i >= offset && i - offset < tokens.length ? tokens[i - offset] : l));
   const stored = new Map<string, StoredMap>();
   const maps = capture.maps.map((m) => {
-    const queryLabels = m.kind === textKind ? relabel(m.queryLabels) : m.queryLabels;
+    const queryLabels = m.kind === textKind && axis === 'query' ? relabel(m.queryLabels) : m.queryLabels;
     const keyLabels = m.kind === 'cross' || m.kind === textKind ? relabel(m.keyLabels) : m.keyLabels;
-    stored.set(m.kind, { shape: m.shape, data: m.data, keyLabels, queryKey: m.queryKey });
+    stored.set(m.kind, { shape: m.shape, data: m.data, queryLabels, keyLabels, queryKey: m.queryKey });
     return { kind: m.kind, shape: m.shape, queryLabels, keyLabels };
   });
 
@@ -88,7 +84,7 @@ export function captureText(
     },
     decoder: { inputLabels: capture.decoderInput.labels, predictedLabels: capture.predicted.labels, probs: capture.predicted.probs },
     output: capture.predicted.text,
-    textQueries: { kind: textKind, offset },
+    textQueries: { kind: textKind, offset, axis },
     maps,
     ablated: ablate,
   };

@@ -4,15 +4,14 @@
  * the model attend to when it chose this node's token" on demand by re-running the node's path
  * teacher-forced (one forward pass, every layer and head).
  *
- * Axis orders: cross [layers, heads, queries, source], decoder self [layers, heads, queries, queries];
+ * Axis orders: cross [layers, heads, queries, source], decoder self [layers, heads, queries, queries]
+ * (Transformers; an RNN seq2seq has only its alignment, as cross [1, 1, queries, source]);
  * queries are the decoder inputs <bos>, y1 ... y_{d-1} of a node at depth d.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { BeamDecodeParams, BeamDecodeResult, NodeAttention } from '../../protocol/beam';
 import type { ModelDescription } from '../../protocol/attention';
 import { RpcError } from '../../protocol/rpc';
-import type { TensorPayload } from '../../protocol/tensor';
-import { encodeSource, padIds, transformerStepModel, type TransformerBundle } from '../models/transformer';
+import type { TextModel } from '../attention/textModel';
 import { BOS, EOS, UNK } from '../text/tokenizer';
 import { beamSearch } from './beamSearch';
 import type { SearchTree } from './searchTree';
@@ -22,7 +21,7 @@ const MAX_DECODES = 8;
 
 export interface StoredDecode {
   spec: string;
-  bundle: TransformerBundle;
+  model: TextModel;
   /** Source ids (seq2seq); null for the LM. */
   sourceIds: number[] | null;
   sourceLabels: string[];
@@ -49,17 +48,17 @@ export class BeamDecodeStore {
 
 /** Beam search over `params.text` with the tree recorded; the result lacks only its decodeId. */
 export function decodeWithTree(
-  bundle: TransformerBundle,
+  model: TextModel,
   description: ModelDescription,
   params: BeamDecodeParams,
   signal?: AbortSignal,
 ): { result: Omit<BeamDecodeResult, 'decodeId'>; stored: Omit<StoredDecode, 'spec'> } {
   const t0 = performance.now();
-  const { model, targetTokenizer: tgt } = bundle;
-  const isLm = model.config.kind === 'lm';
-  const reader = bundle.sourceTokenizer ?? tgt;
+  const tgt = model.targetTokenizer;
+  const isLm = model.kind === 'lm';
+  const reader = model.sourceTokenizer ?? tgt;
   // Unknown source tokens are read as <unk> and reported, as the attention panel does.
-  const sourceIds = isLm ? null : encodeSource(bundle, params.text, true);
+  const sourceIds = isLm ? null : model.encodeSource(params.text);
   const promptIds = isLm ? tgt.encode(params.text, { unknown: 'unk', what: 'prompt' }) : [];
   if (isLm && promptIds.length === 0) throw new RpcError('invalid-input', 'the prompt is empty: select some text or put the cursor on a non-empty line');
   const shownIds = sourceIds ?? promptIds;
@@ -70,8 +69,8 @@ export function decodeWithTree(
   if (outside !== undefined) throw new RpcError('invalid-input', `forced prefix token ${outside} is not an output token of this model (vocabulary size ${vocab})`);
   const nBest = params.nBest ?? params.beamSize;
   if (nBest > params.beamSize) throw new RpcError('invalid-input', `n-best is ${nBest} but the beam keeps only ${params.beamSize} hypotheses; ask for at most the beam size`);
-  const maxTokens = Math.min(params.maxTokens, model.config.maxLength - 1);
-  const search = beamSearch(transformerStepModel(model, sourceIds ? [sourceIds] : null), {
+  const maxTokens = Math.min(params.maxTokens, model.maxLength - 1);
+  const search = beamSearch(model.stepModel(sourceIds), {
     beamSize: params.beamSize,
     alpha: params.alpha,
     nBest,
@@ -93,7 +92,7 @@ export function decodeWithTree(
       tree: search.tree,
       elapsedMs: performance.now() - t0,
     },
-    stored: { bundle, sourceIds, sourceLabels: labels, tree: search.tree },
+    stored: { model, sourceIds, sourceLabels: labels, tree: search.tree },
   };
 }
 
@@ -104,37 +103,21 @@ export function pathTokens(tree: SearchTree, nodeId: number): number[] {
   return out.reverse();
 }
 
-/** [L][1, H, Q, K] -> one [L, H, Q, K] payload (downloads outside tidy). */
-function stack(perLayer: tf.Tensor4D[]): TensorPayload {
-  const [, H, Q, K] = perLayer[0].shape;
-  const data = new Float32Array(perLayer.length * H * Q * K);
-  perLayer.forEach((w, l) => data.set(w.dataSync() as Float32Array, l * H * Q * K));
-  return { shape: [perLayer.length, H, Q, K], dtype: 'float32', data };
-}
-
 /** The attention of the step that chose `nodeId`'s token: its path, teacher-forced. */
 export function nodeAttention(decode: StoredDecode, decodeId: number, nodeId: number): NodeAttention {
-  const { tree, bundle, sourceIds } = decode;
+  const { tree, model, sourceIds } = decode;
   const node = tree.nodes[nodeId];
   if (!node) throw new RpcError('invalid-input', `node ${nodeId} is not in this tree (it has ${tree.nodes.length} nodes)`);
   if (node.parent === -1) throw new RpcError('invalid-input', 'the root (<bos>) was not chosen by a step, so it has no attention; pick a token node');
   const path = pathTokens(tree, nodeId);
   const input = [BOS, ...path.slice(0, -1)]; // query d-1 predicted path[d-1]
-  const tgt = bundle.targetTokenizer;
-  const srcT = sourceIds ? padIds([sourceIds]) : null;
-  const inT = padIds([input]);
-  const fwd = bundle.model.forward(srcT, inT);
-  try {
-    return {
-      decodeId,
-      node: nodeId,
-      queryLabels: input.map((t) => tgt.label(t)),
-      predicted: node.label,
-      sourceLabels: decode.sourceLabels,
-      cross: fwd.cross.length ? stack(fwd.cross) : undefined,
-      decoderSelf: stack(fwd.decoderSelf),
-    };
-  } finally {
-    tf.dispose([fwd.logits, ...fwd.encoderSelf, ...fwd.decoderSelf, ...fwd.cross, inT, ...(srcT ? [srcT] : [])]);
-  }
+  const tgt = model.targetTokenizer;
+  return {
+    decodeId,
+    node: nodeId,
+    queryLabels: input.map((t) => tgt.label(t)),
+    predicted: node.label,
+    sourceLabels: decode.sourceLabels,
+    ...model.pathAttention(sourceIds, input),
+  };
 }

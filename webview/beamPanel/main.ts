@@ -294,7 +294,8 @@ function matrixBlock(title: string, testId: string, data: { shape: number[]; dat
 }
 
 function attentionControls(a: NodeAttention): HTMLElement {
-  const [L, H] = a.decoderSelf.shape;
+  // Every map of a node has the same layers and heads (an RNN seq2seq: its alignment alone, 1 x 1).
+  const [L, H] = (a.decoderSelf ?? a.cross)?.shape ?? [1, 1];
   const s = state.get();
   const layer = el('vscode-dropdown', { 'data-testid': 'attn-layer', 'aria-label': 'Layer' }, ...Array.from({ length: L }, (_, l) => el('vscode-option', { value: String(l), ...((s.layer ?? L - 1) === l ? { selected: '' } : {}) }, `layer ${l}`)));
   layer.addEventListener('change', (e) => {
@@ -334,8 +335,9 @@ function details(): HTMLElement {
     const width = Math.max(240, Math.min(520, (app.clientWidth || 900) / 2 - 40));
     const queryLabels = a.queryLabels.map((q, i) => (i === a.queryLabels.length - 1 ? `${q} → ${a.predicted}` : q));
     const maps: HTMLElement[] = [];
-    if (a.cross) maps.push(matrixBlock('Cross-attention over the source', 'cross-canvas', a.cross, queryLabels, a.sourceLabels, width));
-    maps.push(matrixBlock('Decoder self-attention', 'self-canvas', a.decoderSelf, queryLabels, a.queryLabels, width));
+    if (a.cross) maps.push(matrixBlock(a.decoderSelf ? 'Cross-attention over the source' : 'Alignment over the source', 'cross-canvas', a.cross, queryLabels, a.sourceLabels, width));
+    if (a.decoderSelf) maps.push(matrixBlock('Decoder self-attention', 'self-canvas', a.decoderSelf, queryLabels, a.queryLabels, width));
+    else maps.push(el('p', { class: 'muted', 'data-testid': 'no-decoder-self' }, 'This decoder is recurrent: it has no self-attention, only its alignment over the source.'));
     parts.push(el('div', { 'data-testid': 'node-attention', 'data-node': String(id) }, attentionControls(a), el('div', { class: 'matrices' }, ...maps)));
   } else if (n.parent !== -1) {
     parts.push(el('div', { class: 'row muted' }, el('vscode-progress-ring', {}), 'Loading attention…'));

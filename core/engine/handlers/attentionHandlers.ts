@@ -1,4 +1,4 @@
-import { layerPage, queryKeyDetail, thumbnails, topKeys } from '../../attention/attentionPages';
+import { layerPage, queryKeyDetail, thumbnails, topKeys, topQueries } from '../../attention/attentionPages';
 import { listDemoCheckpoints } from '../../attention/demoList';
 import { CaptureStore, captureText } from '../../attention/textAttention';
 import { RpcError } from '../../../protocol/rpc';
@@ -33,5 +33,8 @@ export function registerAttentionHandlers({ rpc, backendReady, models }: Handler
   );
   rpc.handle('attention.topKeys', ({ captureId, kind, layer, head, query, k }) =>
     badIndex(() => topKeys(captures.map(captureId, kind), layer, head, query, k)),
+  );
+  rpc.handle('attention.topQueries', ({ captureId, kind, layer, head, key, k }) =>
+    badIndex(() => topQueries(captures.map(captureId, kind), layer, head, key, k)),
   );
 }

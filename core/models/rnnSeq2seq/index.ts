@@ -10,7 +10,7 @@
 export { loadRnnSeq2seq, RNN_SEQ2SEQ_FORMAT, saveRnnSeq2seq, type RnnSeq2seqBundle } from './checkpoint';
 export { resolveRnnSeq2seqConfig, type RecurrentKind, type RnnSeq2seqArgs, type RnnSeq2seqConfig, type ScoreKind } from './config';
 export { evaluateRnnSeq2seq, rnnAlignmentShare } from './evaluate';
-export { beamDecodeRnn, captureRnnAttention, type RnnBeamDecodeOptions, type RnnCaptureOptions } from './inspect';
+export { beamDecodeRnn, captureRnnAttention, encodeRnnSource, type RnnBeamDecodeOptions, type RnnCaptureOptions } from './inspect';
 export { RnnSeq2seq, type RnnDecodingState, type RnnForwardResult } from './rnnSeq2seq';
 export { rnnStepModel } from './stepModel';
 export { trainRnnSeq2seq, type TrainRnnSeq2seqArgs } from './trainRnnSeq2seq';

@@ -26,6 +26,12 @@ function encodeChecked(tok: Tokenizer, text: string, what: string, maxTokens: nu
   return ids;
 }
 
+/** Source ids of `text`, refused (with the reason) when empty or longer than the model reads. */
+export function encodeRnnSource(bundle: RnnSeq2seqBundle, text: string, allowUnknown = false): number[] {
+  if (text.trim() === '') throw new RpcError('invalid-input', 'source is empty');
+  return encodeChecked(bundle.sourceTokenizer, text, 'source', bundle.model.config.maxLength, allowUnknown);
+}
+
 /** Teacher-forced pass over source ids and target ids -> the capture (alignment as the 'cross' map). */
 function captureIds(bundle: RnnSeq2seqBundle, source: string, srcIds: number[], tgtIds: number[]): AttentionCapture {
   const { model, sourceTokenizer: src, targetTokenizer: tgt } = bundle;
@@ -61,8 +67,7 @@ function captureIds(bundle: RnnSeq2seqBundle, source: string, srcIds: number[], 
 export function captureRnnAttention(bundle: RnnSeq2seqBundle, source: string, target?: string, options: RnnCaptureOptions = {}): AttentionCapture {
   const allowUnknown = options.allowUnknown ?? false;
   const max = bundle.model.config.maxLength;
-  if (source.trim() === '') throw new RpcError('invalid-input', 'source is empty');
-  const srcIds = encodeChecked(bundle.sourceTokenizer, source, 'source', max, allowUnknown);
+  const srcIds = encodeRnnSource(bundle, source, allowUnknown);
   let tgtIds: number[];
   if (target === undefined) {
     const g = greedyDecode(rnnStepModel(bundle.model, [srcIds]), { batch: 1 });
@@ -92,8 +97,7 @@ export interface RnnBeamDecodeOptions extends RnnCaptureOptions {
 export function beamDecodeRnn(bundle: RnnSeq2seqBundle, source: string, options: RnnBeamDecodeOptions = {}): BeamDecodeResult {
   const { model, targetTokenizer: tgt } = bundle;
   const allowUnknown = options.allowUnknown ?? false;
-  if (source.trim() === '') throw new RpcError('invalid-input', 'source is empty');
-  const srcIds = encodeChecked(bundle.sourceTokenizer, source, 'source', model.config.maxLength, allowUnknown);
+  const srcIds = encodeRnnSource(bundle, source, allowUnknown);
   const prefix = options.prefix ? tgt.encode(options.prefix, { unknown: allowUnknown ? 'unk' : 'error', what: 'prefix' }) : [];
   const result = beamSearch(rnnStepModel(model, [srcIds]), {
     beamSize: options.beamSize,

@@ -1,12 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { attentionRow, layerPage, thumbnails, topKeys, type StoredMap } from '../../../core/attention/attentionPages';
+import { attentionRow, layerPage, thumbnails, topKeys, topQueries, type StoredMap } from '../../../core/attention/attentionPages';
 
 /** A [2 layers, 2 heads, 3 queries, 4 keys] map whose values encode their indices. */
 function indexedMap(): StoredMap {
   const shape: [number, number, number, number] = [2, 2, 3, 4];
   const data = new Float32Array(2 * 2 * 3 * 4);
   for (let l = 0; l < 2; l++) for (let h = 0; h < 2; h++) for (let q = 0; q < 3; q++) for (let k = 0; k < 4; k++) data[((l * 2 + h) * 3 + q) * 4 + k] = l * 1000 + h * 100 + q * 10 + k;
-  return { shape, data, keyLabels: ['w', 'x', 'y', 'z'] };
+  return { shape, data, queryLabels: ['p', 'q', 'r'], keyLabels: ['w', 'x', 'y', 'z'] };
 }
 
 describe('attention pages', () => {
@@ -34,7 +34,7 @@ describe('attention pages', () => {
     const K = 10;
     const data = new Float32Array(1 * 1 * 7 * K);
     for (let q = 0; q < 7; q++) for (let k = 0; k < K; k++) data[q * K + k] = (k + q + 1) / (K * (q + 1) + (K * (K - 1)) / 2);
-    const t = thumbnails({ shape: [1, 1, 7, K], data, keyLabels: [] }, 5);
+    const t = thumbnails({ shape: [1, 1, 7, K], data, queryLabels: [], keyLabels: [] }, 5);
     const [, , tq, tk] = t.shape;
     for (let r = 0; r < tq; r++) {
       let sum = 0;
@@ -50,6 +50,15 @@ describe('attention pages', () => {
     assert.deepEqual(Array.from(attentionRow(m, 1, 'mean', 2)), [1070, 1071, 1072, 1073]);
     assert.throws(() => attentionRow(m, 0, 2, 0), /head 2 does not exist/);
     assert.throws(() => attentionRow(m, 0, 0, 3), /query 3 does not exist/);
+  });
+
+  it('lists the queries that weight one key most (its column), heaviest first', () => {
+    assert.deepEqual(topQueries(indexedMap(), 1, 0, 3, 2), [
+      { query: 2, label: 'r', weight: 1023 },
+      { query: 1, label: 'q', weight: 1013 },
+    ]);
+    assert.deepEqual(topQueries(indexedMap(), 0, 'max', 1, 1), [{ query: 2, label: 'r', weight: 121 }]);
+    assert.throws(() => topQueries(indexedMap(), 0, 0, 4, 1), /key 4 does not exist; this map has 4 keys/);
   });
 
   it('lists the top keys with labels, heaviest first', () => {

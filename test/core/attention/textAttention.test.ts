@@ -7,6 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { layerPage, queryKeyDetail } from '../../../core/attention/attentionPages';
 import { ModelCache } from '../../../core/attention/modelCache';
 import { CaptureStore, captureText } from '../../../core/attention/textAttention';
+import { writeCheckpoint } from '../../../core/checkpoint/checkpointFiles';
+import { RnnSeq2seq, saveRnnSeq2seq } from '../../../core/models/rnnSeq2seq';
 import { saveTransformer } from '../../../core/models/transformer/checkpoint';
 import { Transformer } from '../../../core/models/transformer/transformer';
 import { Tokenizer } from '../../../core/text/tokenizer';
@@ -38,7 +40,7 @@ describe('text attention (engine side)', () => {
     const r = captureText(store, await models.get(seq2seqDir), 'abc', []);
     assert.deepEqual(r.text.labels, ['a', 'b', 'c']);
     assert.deepEqual(r.text.spans, [[0, 1], [1, 2], [2, 3]]);
-    assert.deepEqual(r.textQueries, { kind: 'encoder-self', offset: 0 });
+    assert.deepEqual(r.textQueries, { kind: 'encoder-self', offset: 0, axis: 'query' });
     assert.deepEqual(r.maps.map((m) => m.kind), ['encoder-self', 'decoder-self', 'cross']);
     assert.equal(r.decoder.probs.length, r.decoder.predictedLabels.length);
     const page = layerPage(store.map(r.captureId, 'encoder-self'), 1);
@@ -62,7 +64,7 @@ describe('text attention (engine side)', () => {
 
   it('the LM reads the text on the decoder, after <bos>', async () => {
     const r = captureText(new CaptureStore(), await models.get(lmDir), 'cab', []);
-    assert.deepEqual(r.textQueries, { kind: 'decoder-self', offset: 1 });
+    assert.deepEqual(r.textQueries, { kind: 'decoder-self', offset: 1, axis: 'query' });
     assert.deepEqual(r.maps[0].queryLabels, ['<bos>', 'c', 'a', 'b']);
   });
 
@@ -131,6 +133,35 @@ describe('text attention (engine side)', () => {
     assert.throws(() => queryKeyDetail(store.map(r.captureId, 'cross'), 0, 0, 0, 0), /no queries and keys/);
     const r2 = captureText(store, await models.get(seq2seqDir), 'abcd', [], true, true);
     assert.throws(() => queryKeyDetail(store.map(r2.captureId, 'encoder-self'), 0, 0, 9, 0), /outside/);
+  });
+
+  it('an RNN seq2seq: one cross map [1, 1, T, S] with the text on its keys, always decoded; no ablation', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'text-attn-rnn-'));
+    const tok = Tokenizer.fit('char', ['abcdefgh']);
+    const model = new RnnSeq2seq({ sourceVocabSize: tok.size, targetVocabSize: tok.size, embedDim: 8, encoderUnits: 8, maxLength: 6 }, 4);
+    await saveRnnSeq2seq(dir, { model, sourceTokenizer: tok, targetTokenizer: tok, metadata: { task: 'test' } });
+    model.dispose();
+    const m = await models.get(dir);
+    assert.equal(m.description.family, 'rnn-seq2seq');
+    assert.deepEqual(m.description.attentionKinds, ['cross']);
+    const store = new CaptureStore();
+    const r = captureText(store, m, 'aZbcdefg', [], false);
+    assert.deepEqual(r.textQueries, { kind: 'cross', offset: 0, axis: 'key' });
+    assert.deepEqual(r.text.truncated, { keptTokens: 6, totalTokens: 8 });
+    assert.deepEqual(r.maps.map((x) => x.kind), ['cross']);
+    assert.deepEqual(r.maps[0].keyLabels, ['a', 'Z', 'b', 'c', 'd', 'e'], 'what the user wrote, also where the model read <unk>');
+    assert.equal(r.maps[0].queryLabels[0], '<bos>');
+    assert.deepEqual(r.maps[0].shape.slice(0, 3), [1, 1, r.decoder.inputLabels.length]);
+    assert.ok(r.decoder.inputLabels.length > 1 || r.output === '', 'decoded although decode was false');
+    const page = layerPage(store.map(r.captureId, 'cross'), 0);
+    for (let q = 0; q < page.shape[1]; q++) assert.ok(Math.abs(Array.from(page.data.subarray(q * 6, (q + 1) * 6)).reduce((a, b) => a + b, 0) - 1) < 1e-5);
+    assert.throws(() => captureText(store, m, 'abc', [{ kind: 'cross', layer: 0, head: 0 }]), (e: RpcError) => e.code === 'unsupported' && /no heads to ablate/.test(e.message));
+  });
+
+  it('an image checkpoint is refused by name, with the formats the text panels show', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'text-attn-vit-'));
+    await writeCheckpoint(dir, { format: 'vit', modelTopology: {}, weightSpecs: [], weightData: new ArrayBuffer(0), metadata: {} });
+    await assert.rejects(models.get(dir), (e: RpcError) => e.code === 'invalid-checkpoint' && /'vit' checkpoint; the text panels show transformer and rnn-seq2seq/.test(e.message));
   });
 
   it('expires old captures with a message that says what to do', () => {

@@ -1,5 +1,6 @@
 /** The engine's beam requests: tree and hypotheses through the RPC channel, forced prefixes, node
- * attention shapes, and clear refusals for bad settings and models without a decoder. */
+ * attention shapes (Transformer and RNN seq2seq), and clear refusals for bad settings and models
+ * without a decoder. */
 import * as assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
@@ -11,6 +12,7 @@ import { pathTokens } from '../../../core/decoding/beamTrees';
 import { ModelCache } from '../../../core/attention/modelCache';
 import { registerBeamHandlers } from '../../../core/engine/handlers/beamHandlers';
 import type { EngineEndpoint } from '../../../core/engine/engineServer';
+import { RnnSeq2seq, saveRnnSeq2seq } from '../../../core/models/rnnSeq2seq';
 import { saveTransformer } from '../../../core/models/transformer/checkpoint';
 import { Transformer } from '../../../core/models/transformer/transformer';
 import { EOS, Tokenizer } from '../../../core/text/tokenizer';
@@ -78,7 +80,7 @@ describe('beam requests (engine side)', () => {
     const a = await host.request('beam.nodeAttention', { decodeId: r.decodeId, node: node.id });
     assert.equal(tf.memory().numTensors, before);
     assert.deepEqual(a.cross?.shape, [2, 2, 3, 4]);
-    assert.deepEqual(a.decoderSelf.shape, [2, 2, 3, 3]);
+    assert.deepEqual(a.decoderSelf?.shape, [2, 2, 3, 3]);
     assert.equal(a.queryLabels[0], '<bos>');
     assert.equal(a.predicted, node.label);
     const row = Array.from(a.cross!.data.subarray(0, 4)).reduce((s, x) => s + x, 0);
@@ -123,8 +125,29 @@ describe('beam requests (engine side)', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'beam-image-'));
     await writeCheckpoint(dir, { format: 'vit', modelTopology: {}, weightSpecs: [], weightData: new ArrayBuffer(0), metadata: {} });
     await assert.rejects(host.request('beam.decode', { spec: dir, text: 'abc', ...settings }), (e: RpcError) => e.code === 'unsupported' && /needs a model with a decoder.*'vit'/.test(e.message));
-    const rnn = mkdtempSync(path.join(os.tmpdir(), 'beam-rnn-'));
-    await writeCheckpoint(rnn, { format: 'rnn-seq2seq', modelTopology: {}, weightSpecs: [], weightData: new ArrayBuffer(0), metadata: {} });
-    await assert.rejects(host.request('beam.decode', { spec: rnn, text: 'abc', ...settings }), (e: RpcError) => e.code === 'unsupported' && /Transformer checkpoints so far; this is a 'rnn-seq2seq'/.test(e.message));
+  });
+
+  it('an RNN seq2seq decodes with the same tree format; its node attention is the alignment [1, 1, d, S] alone', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'beam-rnn-'));
+    const tok = Tokenizer.fit('char', ['abcdefgh']);
+    const model = new RnnSeq2seq({ sourceVocabSize: tok.size, targetVocabSize: tok.size, embedDim: 8, encoderUnits: 8, maxLength: 12 }, 5);
+    await saveRnnSeq2seq(dir, { model, sourceTokenizer: tok, targetTokenizer: tok, metadata: {} });
+    model.dispose();
+    const r = await host.request('beam.decode', { spec: dir, text: 'abcd', ...settings });
+    assert.deepEqual(checkTree(r.tree, EOS), []);
+    assert.equal(r.model.family, 'rnn-seq2seq');
+    assert.deepEqual(r.source.labels, ['a', 'b', 'c', 'd']);
+    assert.equal(r.settings.maxTokens, 8);
+    const node = r.tree.nodes.find((n) => n.depth === 3);
+    assert.ok(node, 'a node at depth 3');
+    const before = tf.memory().numTensors;
+    const a = await host.request('beam.nodeAttention', { decodeId: r.decodeId, node: node.id });
+    assert.equal(tf.memory().numTensors, before);
+    assert.deepEqual(a.cross?.shape, [1, 1, 3, 4]);
+    assert.equal(a.decoderSelf, undefined);
+    for (let q = 0; q < 3; q++) assert.ok(Math.abs(Array.from(a.cross!.data.subarray(q * 4, (q + 1) * 4)).reduce((s, x) => s + x, 0) - 1) < 1e-5);
+    const prefix = pathTokens(r.tree, node.id);
+    const forced = await host.request('beam.decode', { spec: dir, text: 'abcd', ...settings, prefix });
+    for (const h of forced.hypotheses) assert.deepEqual(h.tokens.slice(0, prefix.length), prefix);
   });
 });
