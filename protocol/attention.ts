@@ -19,13 +19,17 @@ export type HeadRef = z.infer<typeof HeadRef>;
 /** A model.json path, a checkpoint or run folder, or `demo:<name>`. */
 export const ModelSpec = z.string().min(1).max(4096);
 
+/** Checkpoint formats the text panels (attention, hovers, beam tree) show; core/attention/textModel.ts
+ * holds a loader for each. */
+export const TEXT_MODEL_FORMATS = ['transformer', 'rnn-seq2seq'] as const;
+
 export const ModelDescription = z.object({
   spec: ModelSpec,
   /** Short name for the status bar: the demo or folder name. */
   label: z.string(),
   /** The checkpoint's format: a Transformer (layers of heads) or an RNN seq2seq (one alignment,
    * shown as a 'cross' map of one layer and one head). */
-  family: z.enum(['transformer', 'rnn-seq2seq']),
+  family: z.enum(TEXT_MODEL_FORMATS),
   /** 'seq2seq': the text is the source; 'lm': the text is the sequence itself. */
   kind: z.enum(['seq2seq', 'lm']),
   encoderLayers: Index,

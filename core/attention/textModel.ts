@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { AttentionKind, HeadRef, ModelDescription } from '../../protocol/attention';
+import { TEXT_MODEL_FORMATS, type AttentionKind, type HeadRef, type ModelDescription } from '../../protocol/attention';
 import { RpcError } from '../../protocol/rpc';
 import type { TensorPayload } from '../../protocol/tensor';
 import { MODEL_JSON, readCheckpoint } from '../checkpoint/checkpointFiles';
@@ -48,13 +48,11 @@ export interface TextModel {
   dispose(): void;
 }
 
-/** Checkpoint format -> its loader. The only list of text-model families. */
-const FAMILIES: Record<string, (dir: string) => Promise<TextModel>> = {
+/** Checkpoint format -> its loader, one for each of the protocol's TEXT_MODEL_FORMATS. */
+const FAMILIES: Record<(typeof TEXT_MODEL_FORMATS)[number], (dir: string) => Promise<TextModel>> = {
   transformer: loadTransformerTextModel,
   'rnn-seq2seq': loadRnnTextModel,
 };
-
-export const TEXT_MODEL_FORMATS = Object.keys(FAMILIES);
 
 /** A checkpoint of a family the text panels do not show (an image model). `format` names it. */
 export class NotATextModelError extends RpcError {
@@ -82,7 +80,7 @@ async function checkpointFormat(dir: string): Promise<string> {
 /** Loads a checkpoint folder as the text model of its family. */
 export async function loadTextModel(dir: string): Promise<TextModel> {
   const format = await checkpointFormat(dir);
-  const load = FAMILIES[format];
+  const load = (TEXT_MODEL_FORMATS as readonly string[]).includes(format) ? FAMILIES[format as keyof typeof FAMILIES] : undefined;
   if (!load) throw new NotATextModelError(path.join(dir, MODEL_JSON), format);
   return load(dir);
 }

@@ -1,7 +1,8 @@
 /**
  * Hovering a token shows what it attends to: the top 5 keys of its row for the chosen layer and
  * head (default: the last layer, max over heads), with a bar per key and a link that opens the
- * panel focused on it. Captures are cached per (model, line); a new hover aborts the engine work
+ * panel focused on it. With an RNN seq2seq, whose source is only attended to, it shows the output
+ * tokens whose alignment weights it most. Captures are cached per (model, line); a new hover aborts the engine work
  * of an older one.
  */
 import * as vscode from 'vscode';
@@ -83,14 +84,21 @@ export function registerAttentionHover(engine: EngineSupervisor, activeModel: Ac
         const index = tokenAtOffset(result.text.spans, position.character);
         // Before the first token, or in the gap after a token: nothing to show.
         if (index < 0 || position.character >= result.text.spans[index][1]) return undefined;
-        const { kind, offset } = result.textQueries;
+        const { kind, offset, axis } = result.textQueries;
         const map = result.maps.find((m) => m.kind === kind);
         if (!map) return undefined;
         const [layers, heads] = map.shape;
         const layer = s.layer < 0 ? Math.max(0, layers + s.layer) : Math.min(s.layer, layers - 1);
         const head = typeof s.head === 'number' ? Math.min(s.head, heads - 1) : s.head;
-        const top = await engine.request('attention.topKeys', { captureId: result.captureId, kind, layer, head, query: offset + index, k: TOP_K }, { signal: controller.signal });
-        return { result, index, kind, layer, head, top };
+        const ref = { captureId: result.captureId, kind, layer, head, k: TOP_K };
+        const options = { signal: controller.signal };
+        // A text on the key axis (an RNN seq2seq's source) is only attended to: list the output
+        // tokens whose steps weight it most, each named by the token that step wrote.
+        const top =
+          axis === 'key'
+            ? (await engine.request('attention.topQueries', { ...ref, key: offset + index }, options)).map((t) => ({ label: result.decoder.predictedLabels[t.query] ?? t.label, weight: t.weight }))
+            : await engine.request('attention.topKeys', { ...ref, query: offset + index }, options);
+        return { result, index, kind, layer, head, top, attendedBy: axis === 'key' };
       };
       try {
         let found;
@@ -103,12 +111,14 @@ export function registerAttentionHover(engine: EngineSupervisor, activeModel: Ac
           found = await lookup();
         }
         if (!found) return undefined;
-        const { result, index, kind, layer, head, top } = found;
+        const { result, index, kind, layer, head, top, attendedBy } = found;
         const span = result.text.spans[index];
         const md = new vscode.MarkdownString(undefined, true);
         md.isTrusted = { enabledCommands: [SHOW_ATTENTION_COMMAND] };
         const headText = typeof head === 'number' ? `head ${head}` : `${head} over heads`;
-        md.appendMarkdown(`**${codeToken(result.text.labels[index])} attends to** · ${kind}, layer ${layer}, ${headText} · ${escapeMd(result.model.label)}\n\n`);
+        const token = codeToken(result.text.labels[index]);
+        const title = attendedBy ? `**${token} is attended by** · the output tokens' alignment` : `**${token} attends to** · ${kind}, layer ${layer}, ${headText}`;
+        md.appendMarkdown(`${title} · ${escapeMd(result.model.label)}\n\n`);
         for (const t of top) md.appendMarkdown(`\`${bar(t.weight)}\` ${t.weight.toFixed(3)} ${codeToken(t.label)}  \n`);
         if (result.text.unknown.includes(index)) md.appendMarkdown(`\n$(warning) The model does not know this token; it read it as <unk>.\n`);
         if (result.text.truncated) md.appendMarkdown(`\n$(warning) The line has ${result.text.truncated.totalTokens} tokens; the model read the first ${result.text.truncated.keptTokens}.\n`);

@@ -50,6 +50,8 @@ let ablated: CaptureResult | undefined;
 let status: { state: 'loading' | 'error' | 'idle'; message: string } = { state: 'idle', message: 'Select text in an editor and run "Attention Debugger: Show Attention".' };
 let hoverState: HoverState = {};
 let focusQuery: number | undefined;
+/** A focused text token on the key axis (an RNN seq2seq's source): its column is marked. */
+let focusKey: number | undefined;
 /** When the latest 'show' arrived; the first drawing after it records its delay (benchmarks read it). */
 let shownAt: number | undefined;
 const pages = new Map<string, Promise<TensorPayload>>();
@@ -125,7 +127,8 @@ function legend(scale: number): HTMLElement {
 
 function summary(c: CaptureResult): HTMLElement {
   const t = c.text;
-  const parts: (Node | string)[] = [el('strong', {}, c.model.label), ` · ${c.model.kind} · `, el('code', { 'data-testid': 'input-text' }, t.text)];
+  const kind = c.model.architecture ? `${c.model.family} (${c.model.architecture})` : c.model.kind;
+  const parts: (Node | string)[] = [el('strong', {}, c.model.label), ` · ${kind} · `, el('code', { 'data-testid': 'input-text' }, t.text)];
   if (c.model.kind === 'seq2seq') parts.push(' → ', el('code', { 'data-testid': 'output-text' }, c.output));
   const notes: HTMLElement[] = [];
   if (t.truncated) notes.push(el('p', { class: 'warning', 'data-testid': 'truncated' }, `The text has ${t.truncated.totalTokens} tokens; this model reads at most ${t.truncated.keptTokens}, so the rest was cut.`));
@@ -145,9 +148,12 @@ async function drawMatrixView(container: HTMLElement, map: MapInfo): Promise<voi
   const g = matrixGeometry(Q, K, Math.max(320, container.clientWidth || 600), map.queryLabels, map.keyLabels);
   const canvas = el('canvas', { 'data-testid': 'attention-canvas', role: 'img', 'aria-label': `${map.kind} attention, layer ${layer}, ${typeof head === 'number' ? `head ${head}` : `${head} of heads`}` });
   const scale = scaleMax(matrix, s.relative);
-  const tip = el('div', { class: 'tip', 'data-testid': 'cell-value' }, typeof head === 'number' ? 'Hover a cell for its weight; click it to see its query and key.' : 'Hover a cell for its weight; pick one head to see queries and keys.');
+  // Query and key vectors exist for dot-product heads (Transformers), not for an RNN's alignment.
+  const hasQueryKey = capture!.model.family === 'transformer';
+  const tipText = !hasQueryKey ? 'Hover a cell for its weight. Rows: the token fed at each output step; columns: the source.' : typeof head === 'number' ? 'Hover a cell for its weight; click it to see its query and key.' : 'Hover a cell for its weight; pick one head to see queries and keys.';
+  const tip = el('div', { class: 'tip', 'data-testid': 'cell-value' }, tipText);
   const detail = el('div', {});
-  drawMatrix(canvas, matrix, g, map.queryLabels, map.keyLabels, scale, { query: focusQuery });
+  drawMatrix(canvas, matrix, g, map.queryLabels, map.keyLabels, scale, { query: focusQuery, key: focusKey });
   canvas.addEventListener('mousemove', (e) => {
     const cell = cellAt(g, e.offsetX, e.offsetY);
     tip.textContent = cell ? `${map.queryLabels[cell.query]} → ${map.keyLabels[cell.key]}: ${matrix[cell.query * K + cell.key].toFixed(4)}` : '';
@@ -156,7 +162,7 @@ async function drawMatrixView(container: HTMLElement, map: MapInfo): Promise<voi
     const cell = cellAt(g, e.offsetX, e.offsetY);
     focusQuery = cell && cell.query !== focusQuery ? cell.query : undefined;
     drawMatrix(canvas, matrix, g, map.queryLabels, map.keyLabels, scale, { query: focusQuery, key: cell?.key });
-    if (!cell || typeof head !== 'number') return;
+    if (!cell || typeof head !== 'number' || !hasQueryKey) return;
     rpc
       .request('attention.queryKey', { captureId: capture!.captureId, kind: map.kind, layer, head, query: cell.query, key: cell.key })
       .then((d) => detail.replaceChildren(queryKeyView(d, map.queryLabels[cell.query], map.keyLabels[cell.key], head)))
@@ -266,6 +272,13 @@ async function drawModelView(container: HTMLElement, map: MapInfo): Promise<void
   container.replaceChildren(el('p', { class: 'muted' }, 'Click a map to open it in the matrix view. Mark heads to ablate (their outputs zeroed) and re-run to see how the output changes.'), grid, el('div', { class: 'row' }, rerunButton), ablationResult());
 }
 
+/** The head and model views compare heads and layers; a model with one alignment has neither. */
+async function drawTransformerOnly(container: HTMLElement): Promise<void> {
+  container.replaceChildren(
+    el('p', { class: 'muted', 'data-testid': 'transformer-only' }, `The head and model views apply to Transformers only (layers of attention heads). This ${capture!.model.family} has one alignment: see the matrix view.`),
+  );
+}
+
 function ablationResult(): HTMLElement {
   if (!ablated || !capture) return el('div', { 'data-testid': 'ablation-result' });
   const base = capture.decoder;
@@ -369,7 +382,7 @@ function render(): void {
   }
   const view = el('div', { class: 'view', 'data-testid': `view-${state.get().view}-content` });
   app.replaceChildren(summary(capture), toolbar(map), statusNode(), view);
-  const draw = { head: drawHeadViewInto, matrix: drawMatrixView, model: drawModelView }[state.get().view];
+  const draw = capture.model.family === 'transformer' || state.get().view === 'matrix' ? { head: drawHeadViewInto, matrix: drawMatrixView, model: drawModelView }[state.get().view] : drawTransformerOnly;
   draw(view, map).then(
     () => {
       if (shownAt === undefined) return;
@@ -388,7 +401,9 @@ rpc.on('show', ({ capture: c, subject, focusToken }) => {
   hoverState = {};
   const s = state.get();
   const kind = c.maps.some((m) => m.kind === s.kind) ? s.kind : c.textQueries.kind;
-  focusQuery = focusToken !== undefined ? c.textQueries.offset + focusToken : undefined;
+  const focusAt = focusToken !== undefined ? c.textQueries.offset + focusToken : undefined;
+  focusQuery = c.textQueries.axis === 'query' ? focusAt : undefined;
+  focusKey = c.textQueries.axis === 'key' ? focusAt : undefined;
   // A hover's "open in panel" focuses its token in the map where the text attends.
   if (focusToken !== undefined) state.update({ subject, kind: c.textQueries.kind, view: 'matrix' });
   else state.update({ subject, kind });
