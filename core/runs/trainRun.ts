@@ -58,8 +58,8 @@ export interface TrainRunArgs {
   captioner?: { attention?: CaptionAttention };
 }
 
-/** The RNN seq2seq's model name in runs and on the CLI (not yet in protocol's TRAINABLE_MODELS). */
-export const RNN_SEQ2SEQ_MODEL = 'rnn-seq2seq';
+/** The RNN seq2seq's model name in runs, on the CLI and in protocol's TRAINABLE_MODELS. */
+export const RNN_SEQ2SEQ_MODEL = 'rnn-seq2seq' satisfies TrainableModel;
 
 export interface TrainRunResult {
   runDir: string;

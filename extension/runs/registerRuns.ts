@@ -66,7 +66,7 @@ export function registerRuns(
   const sessions = new TrainingSessions(engine, output, () => void store.refresh());
   const offStoreError = store.onError((message) => output.warn(message));
 
-  const pickData = async (): Promise<TrainData | undefined> => {
+  const pickData = async (modelLabel: string): Promise<TrainData | undefined> => {
     type Item = vscode.QuickPickItem & { data?: TrainData };
     const items: Item[] = [];
     const doc = vscode.window.activeTextEditor?.document;
@@ -82,7 +82,7 @@ export function registerRuns(
       );
     }
     items.push({ label: 'Built-in tasks', kind: vscode.QuickPickItemKind.Separator }, ...TASK_NAMES.map((name) => ({ label: name, data: { kind: 'task', name } as TrainData })));
-    const pick = await vscode.window.showQuickPick(items, { title: 'Train a Transformer on…', placeHolder: 'a built-in task, or the open TSV / text file' });
+    const pick = await vscode.window.showQuickPick(items, { title: `Train ${modelLabel} on…`, placeHolder: 'a built-in task, or the open TSV / text file' });
     return pick?.data;
   };
 
@@ -110,7 +110,7 @@ export function registerRuns(
       if (!pick) return undefined;
       model = pick.model;
     }
-    const data = args.data ?? (model === 'transformer' ? await pickData() : { kind: 'task', name: 'scenes' });
+    const data = args.data ?? (model === 'transformer' || model === 'rnn-seq2seq' ? await pickData(MODEL_LABELS[model].label) : { kind: 'task', name: 'scenes' });
     if (!data) return undefined;
     const options = { ...settingOptions(output), ...args.options };
     if (args.options?.steps === undefined) {

@@ -12,6 +12,8 @@ export function optionsFromConfig(config: Pick<RunConfig, 'model' | 'seed' | 'mo
   const m = config.modelConfig ?? {};
   if (config.model === 'transformer') {
     Object.assign(raw, { encoderLayers: m.encoderLayers, decoderLayers: m.decoderLayers, dModel: m.dModel, heads: m.heads, dFF: m.dFF, dropout: m.dropout, maxLength: m.maxLength });
+  } else if (config.model === 'rnn-seq2seq') {
+    Object.assign(raw, { dModel: m.encoderUnits, maxLength: m.maxLength });
   } else if (config.model === 'vit') {
     Object.assign(raw, { imageSize: m.imageSize, patchSize: m.patchSize, layers: m.depth, dModel: m.dim, heads: m.heads, dFF: m.mlpDim });
   } else {
@@ -30,7 +32,7 @@ export function optionsFromConfig(config: Pick<RunConfig, 'model' | 'seed' | 'mo
 export function dataFromRun(model: string, task: string, data: RunDataFile | undefined): TrainData | undefined {
   if (data?.kind === 'task' && data.name) return { kind: 'task', name: data.name };
   if ((data?.kind === 'tsv' || data?.kind === 'text') && data.path) return { kind: data.kind, path: data.path, tokenizer: data.tokenizer };
-  if (model !== 'transformer' || !/^(tsv|text):/.test(task)) return { kind: 'task', name: task };
+  if ((model !== 'transformer' && model !== 'rnn-seq2seq') || !/^(tsv|text):/.test(task)) return { kind: 'task', name: task };
   return undefined;
 }
 
@@ -56,6 +58,7 @@ export function dataLabel(data: TrainData): string {
 
 export const MODEL_LABELS: Record<TrainableModel, { label: string; detail: string }> = {
   transformer: { label: 'Transformer', detail: 'encoder-decoder on a task or TSV corpus; decoder-only language model on a text file' },
+  'rnn-seq2seq': { label: 'RNN seq2seq (Bahdanau attention)', detail: 'bidirectional GRU encoder, attentional GRU decoder, on a task or TSV corpus' },
   vit: { label: 'ViT', detail: 'vision transformer on generated scenes (attention rollout)' },
   'vgg-attention': { label: 'VGG-16 with attention gates', detail: 'attention-gated CNN on generated scenes' },
 };
