@@ -6,9 +6,10 @@ import { imageCases } from './image';
 import { imagePanelCases } from './imagePanel';
 import { matmulCases } from './matmul';
 import { pytorchParityCases } from './pytorchParity';
+import { rnnSeq2seqCases } from './rnnSeq2seq';
 import { runLoggingCases } from './runLogging';
 import { textAttentionCases } from './textAttention';
 import { transformerCases } from './transformer';
 import { vscodeBrowserCases } from './vscodeBrowser';
 
-export const allCases: BenchCase[] = [...engineProcessCases, ...matmulCases, ...imageCases, ...transformerCases, ...runLoggingCases, ...textAttentionCases, ...vscodeBrowserCases, ...beamPanelCases, ...imagePanelCases, ...pytorchParityCases];
+export const allCases: BenchCase[] = [...engineProcessCases, ...matmulCases, ...imageCases, ...transformerCases, ...rnnSeq2seqCases, ...runLoggingCases, ...textAttentionCases, ...vscodeBrowserCases, ...beamPanelCases, ...imagePanelCases, ...pytorchParityCases];
