@@ -3,14 +3,15 @@
  * layers (embedding, conv2d) train unchanged on wasm. Also replaces the stock wasm BatchMatMul with
  * one that reaches XNNPACK for transposed and batched products (every model's matMuls and their
  * gradients), Sum with one that needs no transpose, Identity with a zero-copy one and
- * Conv2DBackpropInput with an XNNPACK product plus col2im; and adds fused optimizer kernels (Adam,
- * global norm). Registered for 'wasm' only; safe to call more than once.
+ * Conv2DBackpropInput with an XNNPACK product plus col2im; and adds fused kernels for the optimizer (Adam,
+ * global norm) and layer norm. Registered for 'wasm' only; safe to call more than once.
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2dBackpropFilter';
 import { registerConv2dBackpropInput } from './conv2dBackpropInput';
 import { registerFastBatchMatMul } from './fastBatchMatMul';
 import { registerFastSum } from './fastSum';
+import { registerLayerNormKernels } from './layerNorm';
 import { registerOptimizerKernels } from './optimizerKernels';
 import { unsortedSegmentSumConfig } from './unsortedSegmentSum';
 import { registerZeroCopyIdentity } from './zeroCopyIdentity';
@@ -26,4 +27,5 @@ export function registerMissingWasmKernels(): void {
   registerZeroCopyIdentity();
   registerConv2dBackpropInput();
   registerOptimizerKernels();
+  registerLayerNormKernels();
 }

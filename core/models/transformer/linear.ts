@@ -1,5 +1,6 @@
 /** Dense projection and layer normalisation over the last axis, as plain tfjs ops. */
 import * as tf from '@tensorflow/tfjs';
+import { fusedLayerNorm } from '../../backend/wasmKernels/layerNorm';
 import type { ParamStore } from './params';
 
 export interface LinearWeights {
@@ -34,8 +35,10 @@ export function createLayerNorm(p: ParamStore, name: string, d: number, epsilon:
   return { gamma: p.ones(`${name}/gamma`, [d]), beta: p.zeros(`${name}/beta`, [d]), epsilon };
 }
 
-/** Normalises over the last axis: (x - mean) / sqrt(var + eps) * gamma + beta. */
+/** Normalises over the last axis: (x - mean) / sqrt(var + eps) * gamma + beta (fused kernels on wasm). */
 export function layerNorm(x: tf.Tensor, n: LayerNormWeights): tf.Tensor {
+  const fused = fusedLayerNorm(x, n.gamma, n.beta, n.epsilon);
+  if (fused) return fused;
   const { mean, variance } = tf.moments(x, -1, true);
   return x.sub(mean).mul(tf.rsqrt(variance.add(n.epsilon))).mul(n.gamma).add(n.beta);
 }
