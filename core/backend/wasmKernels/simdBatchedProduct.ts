@@ -5,11 +5,11 @@
  * attention score, context and their gradients went through the slow loop.
  *
  * The module is a few hundred bytes written out below (no build step, nothing native): one function
- * bmm(a, b, c, batch, m, k, n) computing c[i] = a[i] b[i] for row-major float32 [m, k] x [k, n]
- * slices, n a multiple of 4, in its own memory. Each output row is built 16 columns at a time in
+ * bmm computing c[i] = a[i] b[i] for float32 [m, k] x [k, n] slices (a row-major or transposed,
+ * b row-major), n a multiple of 4, in its own memory. Each output row is built 16 columns at a time in
  * four f32x4 accumulators (then 4 at a time), summing over k in order: the same sum of products as
- * the scalar loop, in float32. Operands are copied in (transposed on the way when a flag asks) and
- * the result copied out: small next to the product.
+ * the scalar loop, in float32. Operands are copied in (b transposed on the way when its flag asks)
+ * and the result copied out: small next to the product.
  *
  * Where WebAssembly SIMD is missing (it is in Node 16.4+ and every current Electron),
  * `createSimdBatchedProduct` returns undefined and callers keep the stock kernel.
@@ -53,6 +53,7 @@ const op = {
   geU: [0x4f],
   gtU: [0x4b],
   f32Load: [0x2a, 2, 0],
+  f32Store: [0x38, 2, 0],
   v128Load: (offset: number) => [0xfd, 0x00, 2, ...uleb(offset)],
   v128Store: (offset: number) => [0xfd, 0x0b, 2, ...uleb(offset)],
   v128Zero: [0xfd, 0x0c, ...new Array<number>(16).fill(0)],
@@ -61,11 +62,12 @@ const op = {
   f32x4Mul: [0xfd, ...uleb(0xe6)],
 };
 
-// Parameters (byte addresses and sizes), then locals.
-const [A, B, C, BATCH, M, K, N] = [0, 1, 2, 3, 4, 5, 6];
-const [NB, ROW, J, KK, PA, PB, AROW, BMAT, CROW, BI] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
-const ACC = [17, 18, 19, 20];
-const AV = 21;
+// Parameters (byte addresses and sizes; a's element (i, k) is at A + i*A_ROW_STEP + k*A_K_STEP
+// within a slice, so a transposed a is read in place), then locals.
+const [A, B, C, BATCH, M, K, N, A_ROW_STEP, A_K_STEP] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+const [NB, ROW, J, KK, PA, PB, AROW, BMAT, CROW, BI, AMAT] = [9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
+const ACC = [20, 21, 22, 23];
+const AV = 24;
 
 const addTo = (local: number, value: number[]): number[] => [...op.get(local), ...value, ...op.add, ...op.set(local)];
 
@@ -80,7 +82,7 @@ function columnBlock(vectors: number): number[] {
   for (let v = 0; v < vectors; v++) {
     code.push(...op.get(ACC[v]), ...op.get(AV), ...op.get(PB), ...op.v128Load(16 * v), ...op.f32x4Mul, ...op.f32x4Add, ...op.set(ACC[v]));
   }
-  code.push(...addTo(PA, op.i32(4)), ...addTo(PB, op.get(NB)));
+  code.push(...addTo(PA, op.get(A_K_STEP)), ...addTo(PB, op.get(NB)));
   code.push(...op.get(KK), ...op.i32(1), ...op.sub, ...op.set(KK), ...op.get(KK), ...op.brIf(0), ...op.end);
   for (let v = 0; v < vectors; v++) code.push(...op.get(CROW), ...op.get(J), ...op.add, ...op.get(ACC[v]), ...op.v128Store(16 * v));
   code.push(...addTo(J, op.i32(bytes)));
@@ -103,38 +105,76 @@ function columnLoop(vectors: number): number[] {
 function bmmBody(): number[] {
   const code = [
     ...op.get(N), ...op.i32(4), ...op.mul, ...op.set(NB),
-    ...op.get(A), ...op.set(AROW),
+    ...op.get(A), ...op.set(AMAT),
     ...op.get(B), ...op.set(BMAT),
     ...op.get(C), ...op.set(CROW),
     ...op.get(BATCH), ...op.set(BI),
     ...op.loop, // every batch slice
+    ...op.get(AMAT), ...op.set(AROW),
     ...op.get(M), ...op.set(ROW),
     ...op.loop, // every row of the slice
     ...op.i32(0), ...op.set(J),
     ...columnLoop(4),
     ...columnLoop(1),
-    ...addTo(AROW, [...op.get(K), ...op.i32(4), ...op.mul]),
+    ...addTo(AROW, op.get(A_ROW_STEP)),
     ...addTo(CROW, op.get(NB)),
     ...op.get(ROW), ...op.i32(1), ...op.sub, ...op.set(ROW), ...op.get(ROW), ...op.brIf(0),
     ...op.end,
+    ...addTo(AMAT, [...op.get(M), ...op.get(K), ...op.mul, ...op.i32(4), ...op.mul]),
     ...addTo(BMAT, [...op.get(K), ...op.get(NB), ...op.mul]),
     ...op.get(BI), ...op.i32(1), ...op.sub, ...op.set(BI), ...op.get(BI), ...op.brIf(0),
     ...op.end,
     ...op.end,
   ];
-  const locals = [2, ...uleb(10), I32, ...uleb(5), V128];
+  const locals = [2, ...uleb(11), I32, ...uleb(5), V128];
   const body = [...locals, ...code];
+  return [...uleb(body.length), ...body];
+}
+
+/** transpose(src, dst, batch, rows, cols): [batch, rows, cols] at src to [batch, cols, rows] at dst
+ * (byte addresses), reading src in order. */
+function transposeBody(): number[] {
+  const [SRC, DST, TB, ROWS, COLS] = [0, 1, 2, 3, 4];
+  const [RB, S, R, CC, PS, PD, DROW, DSLICE] = [5, 6, 7, 8, 9, 10, 11, 12];
+  const countDown = (l: number) => [...op.get(l), ...op.i32(1), ...op.sub, ...op.set(l), ...op.get(l), ...op.brIf(0)];
+  const code = [
+    ...op.get(ROWS), ...op.i32(4), ...op.mul, ...op.set(RB),
+    ...op.get(SRC), ...op.set(PS),
+    ...op.get(DST), ...op.set(DSLICE),
+    ...op.get(TB), ...op.set(S),
+    ...op.loop, // every slice
+    ...op.get(DSLICE), ...op.set(DROW),
+    ...op.get(ROWS), ...op.set(R),
+    ...op.loop, // every source row: one destination column
+    ...op.get(DROW), ...op.set(PD),
+    ...op.get(COLS), ...op.set(CC),
+    ...op.loop,
+    ...op.get(PD), ...op.get(PS), ...op.f32Load, ...op.f32Store,
+    ...addTo(PS, op.i32(4)),
+    ...addTo(PD, op.get(RB)),
+    ...countDown(CC),
+    ...op.end,
+    ...addTo(DROW, op.i32(4)),
+    ...countDown(R),
+    ...op.end,
+    ...addTo(DSLICE, [...op.get(RB), ...op.get(COLS), ...op.mul]),
+    ...countDown(S),
+    ...op.end,
+    ...op.end,
+  ];
+  const body = [1, ...uleb(8), I32, ...code];
   return [...uleb(body.length), ...body];
 }
 
 function bmmModule(): Uint8Array {
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, 0x60, 7, I32, I32, I32, I32, I32, I32, I32, 0]), // (i32 x7) -> ()
+    // types: 0 = (i32 x9) -> () for bmm, 1 = (i32 x5) -> () for transpose
+    ...section(1, [2, 0x60, 9, ...new Array<number>(9).fill(I32), 0, 0x60, 5, ...new Array<number>(5).fill(I32), 0]),
     ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 1]), // memory, at least 1 page
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...name('bmm'), 0x00, 0]),
-    ...section(10, [1, ...bmmBody()]),
+    ...section(3, [2, 0, 1]),
+    ...section(7, [2, ...name('bmm'), 0x00, 0, ...name('transpose'), 0x00, 1]),
+    ...section(10, [2, ...bmmBody(), ...transposeBody()]),
   ];
   return new Uint8Array(bytes);
 }
@@ -148,18 +188,6 @@ export interface SimdBatchedProduct {
    * be a multiple of 4.
    */
   run(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, k: number, n: number, transposeA: boolean, transposeB: boolean): void;
-}
-
-/** [batch, rows, cols] from src into dst transposed to [batch, cols, rows]. */
-function copyTransposed(src: Float32Array, dst: Float32Array, batch: number, rows: number, cols: number): void {
-  const size = rows * cols;
-  for (let s = 0; s < batch; s++) {
-    const base = s * size;
-    for (let r = 0; r < rows; r++) {
-      const from = base + r * cols;
-      for (let c = 0, to = base + r; c < cols; c++, to += rows) dst[to] = src[from + c];
-    }
-  }
 }
 
 /** The part of the WebAssembly API used here (the project's Node type libraries do not declare it). */
@@ -176,22 +204,28 @@ export function createSimdBatchedProduct(): SimdBatchedProduct | undefined {
   if (!wasm || !wasm.validate(bytes)) return undefined;
   const memory = new wasm.Memory({ initial: 1 });
   const instance = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
-  const bmm = instance.exports.bmm as (a: number, b: number, c: number, batch: number, m: number, k: number, n: number) => void;
+  const transpose = instance.exports.transpose as (src: number, dst: number, batch: number, rows: number, cols: number) => void;
+  const bmm = instance.exports.bmm as (a: number, b: number, c: number, batch: number, m: number, k: number, n: number, aRowStep: number, aKStep: number) => void;
   return {
     run(a, b, out, batch, m, k, n, transposeA, transposeB) {
       const aSize = batch * m * k;
       const bSize = batch * k * n;
-      const need = 4 * (aSize + bSize + batch * m * n);
+      const need = 4 * (aSize + 2 * bSize + batch * m * n);
       if (need > memory.buffer.byteLength) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
-      const heap = new Float32Array(memory.buffer);
+      const heap = new Float32Array(memory.buffer); // after any growth
       const aIn = heap.subarray(0, aSize);
       const bIn = heap.subarray(aSize, aSize + bSize);
-      if (transposeA) copyTransposed(a, aIn, batch, k, m);
-      else aIn.set(a.subarray(0, aSize));
-      if (transposeB) copyTransposed(b, bIn, batch, n, k);
-      else bIn.set(b.subarray(0, bSize));
+      aIn.set(a.subarray(0, aSize));
+      if (transposeB) {
+        // b goes in after the output's place, then transposed into its own.
+        const tAt = aSize + bSize + batch * m * n;
+        heap.set(b.subarray(0, bSize), tAt);
+        transpose(4 * tAt, 4 * aSize, batch, n, k);
+      } else {
+        bIn.set(b.subarray(0, bSize));
+      }
       const cAt = aSize + bSize;
-      bmm(0, 4 * aSize, 4 * cAt, batch, m, k, n);
+      bmm(0, 4 * aSize, 4 * cAt, batch, m, k, n, transposeA ? 4 : 4 * k, transposeA ? 4 * m : 4);
       out.set(heap.subarray(cAt, cAt + batch * m * n));
     },
   };
