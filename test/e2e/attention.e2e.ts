@@ -1,7 +1,8 @@
 /**
  * Text attention in a real VS Code: open a checkpoint from the explorer, show attention for the
  * line under the cursor, switch attention kinds and views, toggle a head, ablate heads, hover a
- * token, and follow the selection.
+ * token, and follow the selection. Then the RNN seq2seq demo: its alignment in the matrix view,
+ * and a hover over a source token.
  */
 import * as assert from 'node:assert/strict';
 import { cpSync, readFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { expect } from './harness/expect';
 import { openVsCode, repoRoot, type VsCodeSession, reportFailures } from './harness/vscodeSession';
-import { activeWebview, expandFolders, explorerItem, runCommand, statusBarItem, waitForExtension, openCheckpointFromExplorer } from './harness/workbench';
+import { activeWebview, expandFolders, explorerItem, runCommand, statusBarItem, waitForExtension, openCheckpointFromExplorer, openDemoCheckpoint } from './harness/workbench';
 
 /** The shipped reverse demo (E2E_TEXT_CHECKPOINT overrides it, for trying another checkpoint). */
 const CHECKPOINT = process.env.E2E_TEXT_CHECKPOINT ?? path.join(repoRoot, 'demo', 'checkpoints', 'transformer-reverse');
@@ -152,5 +153,51 @@ describe('text attention in VS Code', function () {
   it('keeps the panel across a window reload', async () => {
     await vs.reload();
     await expect(activeWebview(vs.page).getByTestId('input-text')).toHaveText(/^transformer$/, ANSWER_MS);
+  });
+});
+
+describe('RNN seq2seq attention in VS Code', function () {
+  let vs: VsCodeSession;
+
+  before(async function () {
+    this.timeout(120_000);
+    vs = await openVsCode();
+    await waitForExtension(vs.page);
+  });
+  after(async () => vs?.close());
+  afterEach(reportFailures(() => vs));
+
+  it('opens the rnn-seq2seq demo from the quick pick and shows its alignment [T, S] in the matrix view', async () => {
+    await openDemoCheckpoint(vs.page, 'rnn-seq2seq-reverse');
+    await expect(statusBarItem(vs.page, /^\s*rnn-seq2seq-reverse\s*$/)).toBeVisible(ANSWER_MS);
+    await expandFolders(vs.page, ['text']);
+    await explorerItem(vs.page, 'reverse.txt').click();
+    await vs.page.locator('.monaco-editor .view-lines').first().click();
+    await goToLine(vs.page, 2); // "attention"
+    await runCommand(vs.page, 'Attention Debugger: Show Attention');
+    const view = activeWebview(vs.page);
+    await expect(view.getByTestId('input-text')).toHaveText(/^attention$/, ANSWER_MS);
+    await expect(view.getByTestId('output-text')).toHaveText(/^noitnetta$/, ANSWER_MS);
+    const canvas = view.getByTestId('attention-canvas');
+    await expect(canvas).toBeVisible(ANSWER_MS);
+    assert.match((await canvas.getAttribute('aria-label')) ?? '', /^cross attention, layer 0/);
+    const size = await canvas.evaluate((c) => [(c as unknown as { width: number }).width, (c as unknown as { height: number }).height]);
+    assert.ok(size[0] > 0 && size[1] > 0, `the alignment is drawn (${size.join('x')})`);
+    await view.getByTestId('kind-select').click();
+    assert.deepEqual((await view.getByTestId('kind-select').locator('vscode-option').allTextContents()).map((t) => t.trim()), ['cross']);
+    await vs.page.keyboard.press('Escape');
+    await view.getByTestId('view-head').click();
+    await expect(view.getByTestId('transformer-only')).toHaveText(/apply to Transformers only/, ANSWER_MS);
+    await view.getByTestId('view-matrix').click();
+    await expect(view.getByTestId('attention-canvas')).toBeVisible(ANSWER_MS);
+  });
+
+  it('hovering a source token lists the output tokens aligned to it, with weights', async () => {
+    const line = vs.page.locator('.monaco-editor .view-line', { hasText: /^attention$/ }).first();
+    await line.hover({ position: { x: 4, y: 6 } });
+    const hoverWidget = vs.page.locator('.monaco-hover', { hasText: 'is attended by' }).first();
+    // "a" is the last letter of the reversed output: the step that wrote it weights it most.
+    await expect(hoverWidget).toHaveText(/`?a`? is attended by.*alignment.*\d\.\d{3}/, ANSWER_MS);
+    await expect(hoverWidget).toHaveText(/Open in attention panel/);
   });
 });

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { expect } from './harness/expect';
 import { openVsCode, repoRoot, type VsCodeSession, reportFailures } from './harness/vscodeSession';
-import { activeWebview, chooseContextMenuItem, expandFolders, explorerItem, statusBarItem, waitForExtension, openCheckpointFromExplorer } from './harness/workbench';
+import { activeWebview, chooseContextMenuItem, expandFolders, explorerItem, openDemoCheckpoint, runCommand, statusBarItem, waitForExtension, openCheckpointFromExplorer } from './harness/workbench';
 
 /** The shipped dates demo (E2E_BEAM_CHECKPOINT overrides it). Its line 1, "3 May 1979", reads "1979-05-03". */
 const CHECKPOINT = process.env.E2E_BEAM_CHECKPOINT ?? path.join(repoRoot, 'demo', 'checkpoints', 'transformer-dates');
@@ -149,5 +149,37 @@ describe('beam search panel in VS Code', function () {
     await expect(after.getByTestId('input-text')).toHaveText(/^3 May 1979$/);
     await expect(after.getByTestId('decode-title')).toHaveText(/^beam 3 · α 0\.6/);
     await expect(after.getByTestId('hypothesis-0')).toHaveText(/^1979-05-03/);
+  });
+});
+
+describe('beam search panel with an RNN seq2seq in VS Code', function () {
+  let vs: VsCodeSession;
+
+  before(async function () {
+    this.timeout(120_000);
+    vs = await openVsCode();
+    await waitForExtension(vs.page);
+  });
+  after(async () => vs?.close());
+  afterEach(reportFailures(() => vs));
+
+  it('decodes a line with the rnn-seq2seq demo: the same tree, and a node shows its alignment over the source', async () => {
+    await openDemoCheckpoint(vs.page, 'rnn-seq2seq-reverse');
+    await expect(statusBarItem(vs.page, /^\s*rnn-seq2seq-reverse\s*$/)).toBeVisible(ANSWER_MS);
+    await expandFolders(vs.page, ['text']);
+    await explorerItem(vs.page, 'reverse.txt').click();
+    await vs.page.locator('.monaco-editor .view-lines').first().click();
+    await goToLine(vs.page, 2); // "attention"
+    await runCommand(vs.page, 'Attention Debugger: Decode with Beam Search');
+    const view = activeWebview(vs.page);
+    await expect(view.getByTestId('beam-tree')).toBeVisible(ANSWER_MS);
+    await expect(view.getByTestId('input-text')).toHaveText(/^attention$/);
+    await expect(view.getByTestId('hypothesis-0')).toHaveText(/^noitnetta/, ANSWER_MS);
+    const best = view.locator('[data-testid="beam-node"][data-best="true"]');
+    assert.equal(await best.count(), 'noitnetta'.length + 2, 'root, nine letters and <eos>');
+    await expect(view.getByTestId('node-attention')).toBeVisible(ANSWER_MS);
+    await expect(view.getByTestId('cross-canvas')).toBeVisible();
+    assert.match((await view.getByTestId('cross-canvas').getAttribute('aria-label')) ?? '', /^Alignment over the source, layer 0/);
+    await expect(view.getByTestId('no-decoder-self')).toHaveText(/no self-attention/);
   });
 });

@@ -76,3 +76,13 @@ export async function openCheckpointFromExplorer(page: Page, folders: string[]):
   await explorerItem(page, 'model.json').click({ button: 'right' });
   await chooseContextMenuItem(page, 'Open Checkpoint');
 }
+
+/** "Open Checkpoint" from the palette, choosing a shipped demo in its quick pick. */
+export async function openDemoCheckpoint(page: Page, demo: string): Promise<void> {
+  await runCommand(page, 'Attention Debugger: Open Checkpoint');
+  const input = page.locator('.quick-input-widget input');
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: demo }).first().waitFor({ state: 'visible', timeout: 30_000 });
+  await input.fill(demo);
+  await input.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+}
