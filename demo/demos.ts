@@ -3,6 +3,7 @@
  * `npm run train:demos [-- name...]` retrains them into demo/checkpoints/<name>/.
  * Each model family adds its demos to this list.
  */
+import { captionerDemos } from './captionerDemos';
 import { imageDemos } from './imageDemos';
 import { rnnSeq2seqDemos } from './rnnSeq2seqDemos';
 import { transformerDemos } from './transformerDemos';
@@ -18,4 +19,4 @@ export interface DemoSpec {
   train(dir: string): Promise<void>;
 }
 
-export const demos: DemoSpec[] = [...imageDemos, ...transformerDemos, ...rnnSeq2seqDemos];
+export const demos: DemoSpec[] = [...imageDemos, ...transformerDemos, ...rnnSeq2seqDemos, ...captionerDemos];

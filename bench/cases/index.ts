@@ -1,6 +1,7 @@
 /** Every benchmark case, in the order they run. Add a file's cases here. */
 import type { BenchCase } from '../benchCase';
 import { beamPanelCases } from './beamPanel';
+import { captionerCases } from './captioner';
 import { engineProcessCases } from './engineProcess';
 import { imageCases } from './image';
 import { imagePanelCases } from './imagePanel';
@@ -12,4 +13,4 @@ import { textAttentionCases } from './textAttention';
 import { transformerCases } from './transformer';
 import { vscodeBrowserCases } from './vscodeBrowser';
 
-export const allCases: BenchCase[] = [...engineProcessCases, ...matmulCases, ...imageCases, ...transformerCases, ...rnnSeq2seqCases, ...runLoggingCases, ...textAttentionCases, ...vscodeBrowserCases, ...beamPanelCases, ...imagePanelCases, ...pytorchParityCases];
+export const allCases: BenchCase[] = [...engineProcessCases, ...matmulCases, ...imageCases, ...captionerCases, ...transformerCases, ...rnnSeq2seqCases, ...runLoggingCases, ...textAttentionCases, ...vscodeBrowserCases, ...beamPanelCases, ...imagePanelCases, ...pytorchParityCases];

@@ -7,7 +7,7 @@
  *   h_t, c_t = LSTM([emb(y_{t-1}); z_t], h_{t-1}, c_{t-1})
  *   logits_t = W_o [h_t; z_t; emb(y_{t-1})] + b_o
  *
- * with h_0, c_0 = tanh(linear(mean_l a_l)). The additive score and the LSTM cell are the RNN
+ * with h_0, c_0 = tanh(linear(mean_l a_l)), or zeros (config.initialState). The additive score and the LSTM cell are the RNN
  * seq2seq's (one implementation). alpha_t is the word's attention map, also for hard attention.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -68,8 +68,9 @@ export function chooseLocations(probs: Float32Array, B: number, L: number, choic
 
 export class CaptionDecoder {
   readonly embedding: tf.Variable; // [V, E]
-  readonly initH: LinearWeights; // [C, U]
-  readonly initC: LinearWeights; // [C, U]
+  /** With initialState 'mean-features' only. */
+  readonly initH?: LinearWeights; // [C, U]
+  readonly initC?: LinearWeights; // [C, U]
   readonly attention: AttentionScore;
   readonly gate: LinearWeights; // [U, 1]
   readonly cell: RecurrentCell;
@@ -79,8 +80,10 @@ export class CaptionDecoder {
     const { vocabSize: V, embedDim: E, units: U, attentionDim: A } = config;
     const C = featureDim;
     this.embedding = p.normal(`${name}/embedding`, [V, E], 0.1);
-    this.initH = createLinear(p, `${name}/initH`, C, U);
-    this.initC = createLinear(p, `${name}/initC`, C, U);
+    if (config.initialState === 'mean-features') {
+      this.initH = createLinear(p, `${name}/initH`, C, U);
+      this.initC = createLinear(p, `${name}/initC`, C, U);
+    }
     this.attention = new AttentionScore(p, `${name}/attention`, { kind: 'additive', queryDim: U, keyDim: C, attentionDim: A });
     this.gate = createLinear(p, `${name}/gate`, U, 1);
     this.cell = createLstmCell(p, `${name}/cell`, E + C, U);
@@ -90,8 +93,13 @@ export class CaptionDecoder {
   /** features [B, L, C] -> the attention memory and h_0, c_0. Not tidied: callers tidy. */
   begin(features: tf.Tensor3D): { memory: GridMemory; state: RecurrentState } {
     const [B, L] = features.shape;
-    const mean = features.mean(1) as tf.Tensor2D; // [B, C]
-    const state = { h: tf.tanh(linear(mean, this.initH)) as tf.Tensor2D, c: tf.tanh(linear(mean, this.initC)) as tf.Tensor2D };
+    let state: RecurrentState;
+    if (this.initH && this.initC) {
+      const mean = features.mean(1) as tf.Tensor2D; // [B, C]
+      state = { h: tf.tanh(linear(mean, this.initH)) as tf.Tensor2D, c: tf.tanh(linear(mean, this.initC)) as tf.Tensor2D };
+    } else {
+      state = { h: tf.zeros([B, this.config.units]), c: tf.zeros([B, this.config.units]) };
+    }
     return { memory: { features, projected: this.attention.projectKeys(features), mask: tf.ones([B, L]) }, state };
   }
 

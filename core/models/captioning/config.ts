@@ -25,7 +25,15 @@ export interface CaptionerArgs {
   attentionDim?: number;
   /** Longest caption in tokens with BOS (default 16). */
   maxLength?: number;
+  /**
+   * The LSTM's first state: 'mean-features' = tanh(linear(mean of the grid)) as in the paper
+   * (default), or 'zeros', so that what the decoder knows of the image comes only through attention
+   * (with the mean of the grid a small image can be named without looking anywhere).
+   */
+  initialState?: CaptionInitialState;
 }
+
+export type CaptionInitialState = 'mean-features' | 'zeros';
 
 export type CaptionerConfig = Required<CaptionerArgs>;
 
@@ -39,11 +47,13 @@ export function resolveCaptionerConfig(a: CaptionerArgs): CaptionerConfig {
     units: a.units ?? 64,
     attentionDim: a.attentionDim ?? 32,
     maxLength: a.maxLength ?? 16,
+    initialState: a.initialState ?? 'mean-features',
   };
   for (const k of ['vocabSize', 'embedDim', 'units', 'attentionDim', 'maxLength'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new RpcError('invalid-input', `captioner: ${k} must be a positive integer, got ${c[k]}`);
   }
   if (c.attention !== 'soft' && c.attention !== 'hard') throw new RpcError('invalid-input', `captioner: attention must be 'soft' or 'hard', got '${String(c.attention)}'`);
+  if (c.initialState !== 'mean-features' && c.initialState !== 'zeros') throw new RpcError('invalid-input', `captioner: initialState must be 'mean-features' or 'zeros', got '${String(c.initialState)}'`);
   if (c.channels.length < 1 || c.channels.some((n) => !Number.isInteger(n) || n < 1)) throw new RpcError('invalid-input', `captioner: channels must be positive integers, got [${c.channels}]`);
   const grid = c.imageSize / 2 ** c.channels.length;
   if (!Number.isInteger(grid) || grid < 1) throw new RpcError('invalid-input', `captioner: imageSize ${c.imageSize} is not divisible by 2^${c.channels.length} (one halving per conv block)`);

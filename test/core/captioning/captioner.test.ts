@@ -14,7 +14,7 @@ import { doublyStochasticPenalty, hardCaptionLoss, MovingAverageBaseline } from 
 import { Captioner } from '../../../core/models/captioning/captioner';
 import { captionStepModel } from '../../../core/models/captioning/captionStepModel';
 import { captionBatch, CaptionTrainer, disposeCaptionBatch } from '../../../core/models/captioning/captionTraining';
-import { captionTokenizer, type CaptionAttention } from '../../../core/models/captioning/config';
+import { captionTokenizer, type CaptionAttention, type CaptionInitialState } from '../../../core/models/captioning/config';
 import { Rng } from '../../../core/tasks/rng';
 import { EOS } from '../../../core/text/tokenizer';
 import { maxAbsDiff, useWasm } from '../transformer/wasmBackend';
@@ -170,9 +170,28 @@ describe('captioner', () => {
     m.dispose();
   });
 
+  it("initialState 'zeros': no initial-state weights and a zero first state, so the image reaches the decoder only through attention", () => {
+    const m = new Captioner({ vocabSize: tokenizer.size, imageSize: 32, channels: [8, 16], embedDim: 8, units: 16, attentionDim: 8, initialState: 'zeros' }, 1);
+    const names = [...m.params.byName().keys()];
+    assert.ok(!names.some((n) => n.includes('init')), names.join(', '));
+    const b = captionBatch(SCENES, tokenizer);
+    const state = m.begin(b.images);
+    assert.equal(Math.max(...(state.rnn.h.dataSync() as Float32Array).map(Math.abs)), 0);
+    assert.equal(Math.max(...(state.rnn.c!.dataSync() as Float32Array).map(Math.abs)), 0);
+    m.disposeState(state);
+    const paper = model('soft');
+    const s2 = paper.begin(b.images);
+    assert.ok(Math.max(...(s2.rnn.h.dataSync() as Float32Array).map(Math.abs)) > 0, "'mean-features' starts from the image");
+    paper.disposeState(s2);
+    paper.dispose();
+    disposeCaptionBatch(b);
+    m.dispose();
+  });
+
   it('rejects bad configurations and images, naming them', () => {
     assert.throws(() => new Captioner({ vocabSize: 10, imageSize: 32, channels: [4, 4, 4, 4, 4, 4] }), /not divisible by 2\^6/);
     assert.throws(() => new Captioner({ vocabSize: 10, attention: 'wild' as CaptionAttention }), /attention must be 'soft' or 'hard'/);
+    assert.throws(() => new Captioner({ vocabSize: 10, initialState: 'ones' as CaptionInitialState }), /initialState must be 'mean-features' or 'zeros'/);
     const m = model('soft');
     const img = tf.zeros([1, 16, 16, 3]) as tf.Tensor4D;
     const t = tf.tensor2d([[1]], [1, 1], 'int32');

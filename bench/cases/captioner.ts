@@ -1,0 +1,82 @@
+/**
+ * Captioner benchmarks (wasm backend): training steps/s with soft and with hard attention (the demo
+ * configs' model, batch 32, 64x64 scenes), and one image file to its caption with every word's map,
+ * warm, with the demo checkpoints (the engine's image.caption path without the IPC hop).
+ */
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { defaultLoaders } from '../../core/backend/selectBackend';
+import { generateScenes, SCENE_SETS } from '../../core/data/scenes/scenes';
+import { decodeImageFile } from '../../core/image/decodeImage';
+import { resizeRgb } from '../../core/image/resizeImage';
+import { captionBatch, CaptionTrainer, disposeCaptionBatch, type CaptionBatch } from '../../core/models/captioning/captionTraining';
+import { Captioner } from '../../core/models/captioning/captioner';
+import { loadCaptioner, type CaptionerBundle } from '../../core/models/captioning/checkpoint';
+import { captionTokenizer, type CaptionAttention } from '../../core/models/captioning/config';
+import { captionImage } from '../../core/models/captioning/inspect';
+import { Rng } from '../../core/tasks/rng';
+import type { BenchCase } from '../benchCase';
+
+const ROOT = path.join(__dirname, '..', '..');
+const SAMPLE_IMAGE = path.join(ROOT, 'demo', 'workspace', 'images', 'scene-01-circle.png');
+const B = 32;
+
+async function useWasm(): Promise<void> {
+  const name = await defaultLoaders.wasm();
+  if (!(await tf.setBackend(name))) throw new Error('wasm did not initialise');
+}
+
+interface TrainState {
+  trainer: CaptionTrainer;
+  batch: CaptionBatch;
+  rng: Rng;
+}
+
+function trainCase(attention: CaptionAttention): BenchCase {
+  return {
+    name: `captioner: ${attention} attention train step (default config, batch ${B}, 64x64)`,
+    runs: 5,
+    warmup: 2,
+    work: { unit: 'steps', amount: 1 },
+    setup: async () => {
+      await useWasm();
+      const tokenizer = captionTokenizer();
+      const model = new Captioner({ vocabSize: tokenizer.size, attention }, 1);
+      const batch = captionBatch(generateScenes(SCENE_SETS.train, 0, B), tokenizer);
+      return { trainer: new CaptionTrainer(model), batch, rng: new Rng(1) } satisfies TrainState;
+    },
+    run: (s) => {
+      const { trainer, batch, rng } = s as TrainState;
+      const r = trainer.step(batch, rng);
+      return { nll: Number(r.nll.toFixed(3)) };
+    },
+    teardown: (s) => {
+      const { trainer, batch } = s as TrainState;
+      disposeCaptionBatch(batch);
+      trainer.dispose();
+      trainer.model.dispose();
+    },
+  };
+}
+
+function captionCase(attention: CaptionAttention): BenchCase {
+  return {
+    name: `captioner: ${attention} image file -> caption + per-word maps (demo checkpoint, warm)`,
+    runs: 10,
+    warmup: 2,
+    setup: async () => {
+      await useWasm();
+      return loadCaptioner(path.join(ROOT, 'demo', 'checkpoints', `captioner-${attention}-scenes`));
+    },
+    run: async (s) => {
+      const bundle = s as CaptionerBundle;
+      const image = await decodeImageFile(SAMPLE_IMAGE);
+      const S = bundle.model.config.imageSize;
+      const r = captionImage(bundle, resizeRgb(image.rgb, image.width, image.height, S));
+      return { caption: r.caption, words: r.words.length };
+    },
+    teardown: (s) => (s as CaptionerBundle).model.dispose(),
+  };
+}
+
+export const captionerCases: BenchCase[] = [trainCase('soft'), trainCase('hard'), captionCase('soft'), captionCase('hard')];
