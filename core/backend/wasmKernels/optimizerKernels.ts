@@ -57,12 +57,16 @@ const adamUpdate: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const v1 = b.typedArrayFromHeap(outV) as Float32Array;
   const a1 = 1 - beta1;
   const a2 = 1 - beta2;
+  // lr / c1 and 1 / c2 folded: one division and one square root per weight, in float64, so the
+  // result stays within float32 rounding of the op-by-op formula.
+  const stepScale = lr / c1;
+  const vScale = 1 / c2;
   for (let i = 0; i < size; i++) {
     const gi = g[i];
     m1[i] = m0[i] * beta1 + gi * a1;
     v1[i] = v0[i] * beta2 + gi * gi * a2;
     // m1[i] and v1[i] read back: the float32 moments the op-by-op version computes with.
-    p1[i] = p[i] - (m1[i] / c1 / (Math.sqrt(v1[i] / c2) + epsilon)) * lr;
+    p1[i] = p[i] - (m1[i] * stepScale) / (Math.sqrt(v1[i] * vScale) + epsilon);
   }
   return [outP, outM, outV];
 };
