@@ -1,20 +1,22 @@
 /**
- * Layer normalisation over the last axis as two wasm kernels (forward, and its gradient) instead of
- * the ~9 forward and ~35 backward kernels that tf.moments and the elementwise ops cost: measured
- * 0.45 ms of CPU per [32, 16, 64] normalisation, forward and backward, on issue 10's case A, most of
- * it per-kernel overhead.
+ * Layer normalisation over the last axis as two wasm kernels (forward, and its gradient) on the
+ * SIMD module of simdLayerNorm.ts, instead of the ~9 forward and ~35 backward kernels that
+ * tf.moments and the elementwise ops cost (0.35 ms of CPU per [32, 16, 64] normalisation, forward
+ * and backward, on issue 10's case A, much of it per-kernel overhead).
  *
- * y = (x - mean) / sqrt(var + eps) * gamma + beta, mean and (biased) variance over the last axis,
- * accumulated in float64. The gradient is the exact one of that formula (what autodiff of the ops
- * gives, up to float32 rounding): with xhat = (x - mean) * rstd and g = dy * gamma,
+ * y = (x - mean) / sqrt(var + eps) * gamma + beta, mean and (biased) variance over the last axis.
+ * The gradient is the exact one of that formula (what autodiff of the ops gives, up to float32
+ * rounding): with xhat = (x - mean) * rstd and g = dy * gamma,
  * dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), dgamma = sum(dy * xhat), dbeta = sum(dy).
  *
- * Registered for 'wasm' only; `fusedLayerNorm` returns undefined elsewhere (and with the fast kernels
- * switched off), so callers keep their tfjs-op version and tfjs-node(-gpu) is unchanged.
+ * Registered for 'wasm' only; `fusedLayerNorm` returns undefined elsewhere (and with the fast
+ * kernels switched off, without WebAssembly SIMD, or for a last axis not a multiple of 4), so
+ * callers keep their tfjs-op version and tfjs-node(-gpu) is unchanged.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { fastWasmKernelsEnabled } from './replaceKernel';
+import { createSimdLayerNorm, type SimdLayerNorm } from './simdLayerNorm';
 
 /** inputs {x, gamma, beta}, attrs {epsilon} -> [y, mean [rows], rstd [rows]]. */
 export const LAYER_NORM = 'AttentionDebuggerLayerNorm';
@@ -27,7 +29,21 @@ function dims(kernel: string, x: Info, gamma: Info): { rows: number; d: number }
   const d = x.shape[x.shape.length - 1] ?? 1;
   if (x.dtype !== 'float32' || gamma.dtype !== 'float32') throw new Error(`${kernel}: expected float32, got ${x.dtype} and ${gamma.dtype}`);
   if (gamma.shape.length !== 1 || gamma.shape[0] !== d) throw new Error(`${kernel}: gamma [${gamma.shape}] does not match the last axis of [${x.shape}]`);
+  if (d % 4 !== 0) throw new Error(`${kernel}: the last axis (${d}) must be a multiple of 4`);
   return { rows: tf.util.sizeFromShape(x.shape) / d, d };
+}
+
+let simd: SimdLayerNorm | undefined | null = null;
+/** The SIMD module, compiled on first use; undefined where WebAssembly SIMD is missing. */
+function simdLayerNorm(): SimdLayerNorm | undefined {
+  if (simd === null) simd = createSimdLayerNorm();
+  return simd;
+}
+
+function simdOrThrow(kernel: string): SimdLayerNorm {
+  const m = simdLayerNorm();
+  if (!m) throw new Error(`${kernel}: WebAssembly SIMD is not available`);
+  return m;
 }
 
 const layerNormKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
@@ -39,26 +55,8 @@ const layerNormKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const outMean = b.makeOutput([rows], 'float32');
   const outRstd = b.makeOutput([rows], 'float32');
   // Views after every allocation: a heap growth detaches older ones.
-  const xs = b.typedArrayFromHeap(x) as Float32Array;
-  const g = b.typedArrayFromHeap(gamma) as Float32Array;
-  const be = b.typedArrayFromHeap(beta) as Float32Array;
-  const y = b.typedArrayFromHeap(outY) as Float32Array;
-  const means = b.typedArrayFromHeap(outMean) as Float32Array;
-  const rstds = b.typedArrayFromHeap(outRstd) as Float32Array;
-  for (let r = 0, o = 0; r < rows; r++, o += d) {
-    let sum = 0;
-    for (let i = 0; i < d; i++) sum += xs[o + i];
-    const mean = sum / d;
-    let sq = 0;
-    for (let i = 0; i < d; i++) {
-      const c = xs[o + i] - mean;
-      sq += c * c;
-    }
-    const rstd = 1 / Math.sqrt(sq / d + epsilon);
-    for (let i = 0; i < d; i++) y[o + i] = (xs[o + i] - mean) * rstd * g[i] + be[i];
-    means[r] = mean;
-    rstds[r] = rstd;
-  }
+  const view = (t: Info) => b.typedArrayFromHeap(t) as Float32Array;
+  simdOrThrow(LAYER_NORM).forward(view(x), view(gamma), view(beta), epsilon, view(outY), view(outMean), view(outRstd), rows, d);
   return [outY, outMean, outRstd];
 };
 
@@ -69,36 +67,8 @@ const layerNormGradKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const outDx = b.makeOutput(x.shape, 'float32');
   const outDg = b.makeOutput([d], 'float32');
   const outDb = b.makeOutput([d], 'float32');
-  const dys = b.typedArrayFromHeap(dy) as Float32Array;
-  const xs = b.typedArrayFromHeap(x) as Float32Array;
-  const g = b.typedArrayFromHeap(gamma) as Float32Array;
-  const means = b.typedArrayFromHeap(mean) as Float32Array;
-  const rstds = b.typedArrayFromHeap(rstd) as Float32Array;
-  const dx = b.typedArrayFromHeap(outDx) as Float32Array;
-  const dGamma = new Float64Array(d);
-  const dBeta = new Float64Array(d);
-  const xhat = new Float64Array(d);
-  for (let r = 0, o = 0; r < rows; r++, o += d) {
-    const m = means[r];
-    const s = rstds[r];
-    let sumG = 0;
-    let sumGX = 0;
-    for (let i = 0; i < d; i++) {
-      const h = (xs[o + i] - m) * s;
-      const dyi = dys[o + i];
-      const gi = dyi * g[i];
-      xhat[i] = h;
-      sumG += gi;
-      sumGX += gi * h;
-      dGamma[i] += dyi * h;
-      dBeta[i] += dyi;
-    }
-    const meanG = sumG / d;
-    const meanGX = sumGX / d;
-    for (let i = 0; i < d; i++) dx[o + i] = s * (dys[o + i] * g[i] - meanG - xhat[i] * meanGX);
-  }
-  (b.typedArrayFromHeap(outDg) as Float32Array).set(dGamma);
-  (b.typedArrayFromHeap(outDb) as Float32Array).set(dBeta);
+  const view = (t: Info) => b.typedArrayFromHeap(t) as Float32Array;
+  simdOrThrow(LAYER_NORM_GRAD).backward(view(dy), view(x), view(gamma), view(mean), view(rstd), view(outDx), view(outDg), view(outDb), rows, d);
   return [outDx, outDg, outDb];
 };
 
@@ -122,6 +92,8 @@ export function fusedLayerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, 
     beta.dtype === 'float32' &&
     x.rank >= 1 &&
     x.size > 0 &&
+    d % 4 === 0 &&
+    !!simdLayerNorm() &&
     gamma.rank === 1 &&
     beta.rank === 1 &&
     gamma.shape[0] === d &&

@@ -60,10 +60,12 @@ describe('fused layer norm (wasm)', () => {
     await tf.setBackend('cpu');
   });
 
-  for (const [shape, epsilon] of [[[32, 16, 64], 1e-5], [[3, 5], 1e-6], [[7], 1e-5], [[2, 3, 1], 1e-5], [[4, 2, 8, 128], 1e-3]] as [number[], number][]) {
-    it(`[${shape}] eps ${epsilon}: output and gradients equal the tfjs ops (wasm and cpu) within 1e-5`, async () => {
+  for (const [shape, epsilon] of [[[32, 16, 64], 1e-5], [[3, 8], 1e-6], [[12], 1e-5], [[2, 3, 4], 1e-5], [[4, 2, 8, 128], 1e-3], [[1, 64, 128], 1e-5], [[3, 5], 1e-5]] as [number[], number][]) {
+    const d = shape[shape.length - 1];
+    it(`[${shape}] eps ${epsilon}: output and gradients equal the tfjs ops (wasm and cpu) within 1e-5${d % 4 ? ' (last axis not a multiple of 4: the ops)' : ''}`, async () => {
       const fused = await run('wasm', true, shape, epsilon);
-      assert.ok(fused.kernels.includes(LAYER_NORM) && fused.kernels.includes(LAYER_NORM_GRAD), `kernels run: ${fused.kernels}`);
+      const ran = fused.kernels.includes(LAYER_NORM) && fused.kernels.includes(LAYER_NORM_GRAD);
+      assert.equal(ran, d % 4 === 0, `kernels run: ${fused.kernels}`);
       const ops = await run('wasm', false, shape, epsilon);
       assert.ok(!ops.kernels.includes(LAYER_NORM), 'fast kernels off must use the ops');
       assertClose(fused.values, ops.values, 'wasm ops');
@@ -71,13 +73,14 @@ describe('fused layer norm (wasm)', () => {
     });
   }
 
-  it('does not apply on cpu, to int32 or to a gamma of another size', async () => {
+  it('does not apply on cpu, to int32, to a gamma of another size or a last axis not a multiple of 4', async () => {
     assert.ok(await tf.setBackend('cpu'));
-    assert.equal(fusedLayerNorm(tf.ones([2, 3]), tf.ones([3]), tf.zeros([3]), 1e-5), undefined);
+    assert.equal(fusedLayerNorm(tf.ones([2, 4]), tf.ones([4]), tf.zeros([4]), 1e-5), undefined);
     assert.ok(await tf.setBackend('wasm'));
-    assert.equal(fusedLayerNorm(tf.ones([2, 3], 'int32'), tf.ones([3]), tf.zeros([3]), 1e-5), undefined);
-    assert.equal(fusedLayerNorm(tf.ones([2, 3]), tf.ones([4]), tf.zeros([4]), 1e-5), undefined);
-    assert.ok(fusedLayerNorm(tf.ones([2, 3]), tf.ones([3]), tf.zeros([3]), 1e-5));
+    assert.equal(fusedLayerNorm(tf.ones([2, 4], 'int32'), tf.ones([4]), tf.zeros([4]), 1e-5), undefined);
+    assert.equal(fusedLayerNorm(tf.ones([2, 4]), tf.ones([8]), tf.zeros([8]), 1e-5), undefined);
+    assert.equal(fusedLayerNorm(tf.ones([2, 3]), tf.ones([3]), tf.zeros([3]), 1e-5), undefined);
+    assert.ok(fusedLayerNorm(tf.ones([2, 4]), tf.ones([4]), tf.zeros([4]), 1e-5));
   });
 
   it('leaves no tensors behind, with and without gradients', async () => {
