@@ -22,22 +22,29 @@ interface CaptionerDemo {
   training: Omit<TrainCaptionerArgs, 'model' | 'outDir' | 'signal' | 'onProgress' | 'resume'>;
 }
 
+/**
+ * Both demos' model: the default CNN and LSTM, plus a position vector per grid cell (so a glimpse
+ * tells where as well as what) and a zero first state (so the image is seen only through attention:
+ * started from the mean of the grid, it names the red shape without looking at it).
+ */
+const MODEL: CaptionerDemo['model'] = { positionDim: 16, initialState: 'zeros' };
+
 const specs: CaptionerDemo[] = [
   {
     name: 'captioner-soft-scenes',
-    description: 'Captioner with soft attention (CNN to an 8x8 grid, LSTM 64): "a red circle above a blue square"',
+    description: 'Captioner with soft attention (CNN to an 8x8 grid with learned positions, LSTM 64): "a red circle above a blue square"',
     attention: 'soft',
-    model: {},
+    model: MODEL,
     // The doubly stochastic penalty pushes each cell's attention over the caption toward 1; with 64
     // cells and ~10 words that can only spread attention, so it is kept small.
-    training: { steps: 4000, batchSize: 32, learningRate: 2e-3, penaltyWeight: 0.02, seed: 1 },
+    training: { steps: 5000, batchSize: 32, learningRate: 2e-3, learningRateSchedule: 'cosine', penaltyWeight: 0.02, seed: 1 },
   },
   {
     name: 'captioner-hard-scenes',
     description: 'Captioner with hard attention (one sampled cell per word, REINFORCE), same model and scenes',
     attention: 'hard',
-    model: {},
-    training: { steps: 4000, batchSize: 32, learningRate: 2e-3, seed: 1 },
+    model: MODEL,
+    training: { steps: 4000, batchSize: 32, learningRate: 2e-3, learningRateSchedule: 'cosine', seed: 1 },
   },
 ];
 

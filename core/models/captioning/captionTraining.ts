@@ -45,6 +45,8 @@ export function disposeCaptionBatch(b: CaptionBatch): void {
 export interface CaptionTrainerArgs {
   /** Adam learning rate (default 0.002). */
   learningRate?: number;
+  /** 'constant' (default) or 'cosine': from learningRate down to a twentieth of it at the last step. */
+  learningRateSchedule?: 'constant' | 'cosine';
   /** Clip to this global gradient norm (default 5; 0 = off). */
   clipNorm?: number;
   /** Soft: weight of the doubly stochastic penalty (default 1). */
@@ -53,6 +55,14 @@ export interface CaptionTrainerArgs {
   reinforceWeight?: number;
   entropyWeight?: number;
   baselineDecay?: number;
+}
+
+/** The learning rate of step `step` (1-based) of `totalSteps`. */
+export function captionLearningRate(args: CaptionTrainerArgs, step: number, totalSteps: number): number {
+  const base = args.learningRate ?? 0.002;
+  if ((args.learningRateSchedule ?? 'constant') === 'constant') return base;
+  const floor = base / 20;
+  return floor + (base - floor) * 0.5 * (1 + Math.cos((Math.PI * Math.min(step, totalSteps)) / totalSteps));
 }
 
 export interface CaptionStepStats {
@@ -79,8 +89,11 @@ export class CaptionTrainer {
     this.baseline = new MovingAverageBaseline(args.baselineDecay ?? 0.9);
   }
 
-  /** One update; `rng` draws hard attention's locations. Skips the update when the loss is not finite. */
-  step(batch: CaptionBatch, rng: Rng): CaptionStepStats {
+  /**
+   * One update; `rng` draws hard attention's locations; `learningRate` overrides the args' (a
+   * schedule). Skips the update when the loss is not finite.
+   */
+  step(batch: CaptionBatch, rng: Rng, learningRate = this.args.learningRate ?? 0.002): CaptionStepStats {
     const hard = this.model.config.attention === 'hard';
     const out: Partial<CaptionStepStats> = {};
     const kept: tf.Tensor[] = [];
@@ -107,7 +120,7 @@ export class CaptionTrainer {
     const [nll, correct, count, penalty] = kept.map((t) => t.dataSync()[0]);
     if (Number.isFinite(loss) && Number.isFinite(gradNorm)) {
       const clipped = clipByGlobalNorm(g, gradNorm, this.args.clipNorm ?? 5);
-      this.optimizer.apply(this.variables.map((variable, i) => ({ variable, grad: clipped[i] })), this.args.learningRate ?? 0.002);
+      this.optimizer.apply(this.variables.map((variable, i) => ({ variable, grad: clipped[i] })), learningRate);
       if (clipped !== g) tf.dispose(clipped);
     }
     tf.dispose([value, ...g, ...kept]);

@@ -2,6 +2,10 @@
  * The captioner's CNN: blocks of conv3x3 (same padding) + ReLU + 2x2 max-pool, then the last
  * block's activations as a grid of L = side x side feature vectors (Xu et al. use a VGG conv layer;
  * a small CNN suffices for the generated scenes). Row-major locations: l = y * side + x.
+ *
+ * Optionally each location also carries a learned position vector (positionDim > 0): convolutions
+ * are translation-equivariant, so without it a glimpse tells what is there but not where, and the
+ * decoder can neither say "to the left of" nor look near what it looked at before.
  */
 import * as tf from '@tensorflow/tfjs';
 import { RpcError } from '../../../protocol/rpc';
@@ -11,11 +15,14 @@ export interface CnnEncoderArgs {
   imageSize: number;
   /** Output channels per block. */
   channels: number[];
+  /** Width of the learned position vector appended to each location's features (0 = none). */
+  positionDim: number;
 }
 
 export class CnnEncoder {
   readonly kernels: tf.Variable[] = []; // [3, 3, cIn, cOut] each
   readonly biases: tf.Variable[] = []; // [cOut] each
+  readonly positions?: tf.Variable; // [L, positionDim]
 
   constructor(p: ParamStore, name: string, readonly args: CnnEncoderArgs) {
     let cIn = 3;
@@ -24,13 +31,15 @@ export class CnnEncoder {
       this.biases.push(p.zeros(`${name}/conv${i}/bias`, [cOut]));
       cIn = cOut;
     });
+    const side = args.imageSize / 2 ** args.channels.length;
+    if (args.positionDim > 0) this.positions = p.normal(`${name}/positions`, [side * side, args.positionDim], 0.5);
   }
 
   get featureDim(): number {
-    return this.args.channels[this.args.channels.length - 1];
+    return this.args.channels[this.args.channels.length - 1] + this.args.positionDim;
   }
 
-  /** images [B, S, S, 3] in [0, 1] -> features [B, L, C]. Not tidied: callers tidy. */
+  /** images [B, S, S, 3] in [0, 1] -> features [B, L, featureDim]. Not tidied: callers tidy. */
   encode(images: tf.Tensor4D): tf.Tensor3D {
     const S = this.args.imageSize;
     if (images.rank !== 4 || images.shape[1] !== S || images.shape[2] !== S || images.shape[3] !== 3) {
@@ -42,6 +51,9 @@ export class CnnEncoder {
       x = tf.maxPool(y, 2, 2, 'valid'); // [B, s/2, s/2, c]
     });
     const [B, h, w, c] = x.shape;
-    return x.reshape([B, h * w, c]) as tf.Tensor3D; // [B, L, C]
+    const grid = x.reshape([B, h * w, c]) as tf.Tensor3D; // [B, L, C]
+    if (!this.positions) return grid;
+    const pos = this.positions.expandDims(0).tile([B, 1, 1]) as tf.Tensor3D; // [B, L, P]
+    return tf.concat([grid, pos], 2); // [B, L, C + P]
   }
 }

@@ -17,6 +17,8 @@ export interface CaptionerArgs {
   imageSize?: number;
   /** Output channels of each conv3x3 + ReLU + 2x2 max-pool block (default [16, 32, 32]: 64 px -> 8 x 8 grid). */
   channels?: number[];
+  /** Width of a learned position vector appended to each grid location's features (default 0 = none). */
+  positionDim?: number;
   /** Word embedding width (default 32). */
   embedDim?: number;
   /** LSTM units (default 64). */
@@ -43,6 +45,7 @@ export function resolveCaptionerConfig(a: CaptionerArgs): CaptionerConfig {
     attention: a.attention ?? 'soft',
     imageSize: a.imageSize ?? 64,
     channels: a.channels ?? [16, 32, 32],
+    positionDim: a.positionDim ?? 0,
     embedDim: a.embedDim ?? 32,
     units: a.units ?? 64,
     attentionDim: a.attentionDim ?? 32,
@@ -52,6 +55,7 @@ export function resolveCaptionerConfig(a: CaptionerArgs): CaptionerConfig {
   for (const k of ['vocabSize', 'embedDim', 'units', 'attentionDim', 'maxLength'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new RpcError('invalid-input', `captioner: ${k} must be a positive integer, got ${c[k]}`);
   }
+  if (!Number.isInteger(c.positionDim) || c.positionDim < 0) throw new RpcError('invalid-input', `captioner: positionDim must be a non-negative integer, got ${c.positionDim}`);
   if (c.attention !== 'soft' && c.attention !== 'hard') throw new RpcError('invalid-input', `captioner: attention must be 'soft' or 'hard', got '${String(c.attention)}'`);
   if (c.initialState !== 'mean-features' && c.initialState !== 'zeros') throw new RpcError('invalid-input', `captioner: initialState must be 'mean-features' or 'zeros', got '${String(c.initialState)}'`);
   if (c.channels.length < 1 || c.channels.some((n) => !Number.isInteger(n) || n < 1)) throw new RpcError('invalid-input', `captioner: channels must be positive integers, got [${c.channels}]`);

@@ -13,7 +13,7 @@ import { RunWriter } from '../../runs/runWriter';
 import { Rng } from '../../tasks/rng';
 import type { RunLoopArgs } from '../../training/runLoopArgs';
 import type { TrainProgress } from '../../training/trainTransformer';
-import { captionBatch, CaptionTrainer, disposeCaptionBatch, type CaptionTrainerArgs } from './captionTraining';
+import { captionBatch, captionLearningRate, CaptionTrainer, disposeCaptionBatch, type CaptionTrainerArgs } from './captionTraining';
 import { Captioner } from './captioner';
 import { loadCaptioner, saveCaptioner, type CaptionerBundle } from './checkpoint';
 import { captionTokenizer, type CaptionerArgs } from './config';
@@ -73,7 +73,7 @@ export async function trainCaptioner(args: TrainCaptionerArgs): Promise<TrainCap
         task: 'scenes',
         seed,
         modelConfig: { ...bundle.model.config },
-        training: { steps: totalSteps, batchSize, learningRate: args.learningRate ?? 0.002, clipNorm: args.clipNorm ?? 5, penaltyWeight: args.penaltyWeight ?? 1, reinforceWeight: args.reinforceWeight ?? 1, entropyWeight: args.entropyWeight ?? 0.01, optimizer: 'adam(0.9, 0.999, 1e-8)' },
+        training: { steps: totalSteps, batchSize, learningRate: args.learningRate ?? 0.002, learningRateSchedule: args.learningRateSchedule ?? 'constant', clipNorm: args.clipNorm ?? 5, penaltyWeight: args.penaltyWeight ?? 1, reinforceWeight: args.reinforceWeight ?? 1, entropyWeight: args.entropyWeight ?? 0.01, optimizer: 'adam(0.9, 0.999, 1e-8)' },
       });
     }
   }
@@ -115,9 +115,10 @@ export async function trainCaptioner(args: TrainCaptionerArgs): Promise<TrainCap
       }
       const s = step + 1;
       const batch = captionBatch(generateScenes(SCENE_SETS.train, step * batchSize, batchSize, { size }), tokenizer);
+      const lr = captionLearningRate(args, s, totalSteps);
       let r;
       try {
-        r = trainer.step(batch, new Rng(seed * 1_000_003 + s));
+        r = trainer.step(batch, new Rng(seed * 1_000_003 + s), lr);
       } finally {
         disposeCaptionBatch(batch);
       }
@@ -137,7 +138,6 @@ export async function trainCaptioner(args: TrainCaptionerArgs): Promise<TrainCap
         const stepsPerSecond = (windowSteps / (now - windowStart)) * 1000;
         windowStart = now;
         windowSteps = 0;
-        const lr = args.learningRate ?? 0.002;
         const record: MetricsRecord = { step, time: Date.now(), loss: r.nll, objective: r.loss, accuracy: r.accuracy, learningRate: lr, gradNorm: r.gradNorm, stepsPerSecond, ...(r.penalty !== undefined ? { penalty: r.penalty } : { reward: r.reward, baseline: r.baseline }) };
         if (isEval && heldOut.length > 0) {
           const e = evaluateCaptioner(bundle, heldOut);

@@ -13,7 +13,7 @@ import { chooseLocations } from '../../../core/models/captioning/captionDecoder'
 import { doublyStochasticPenalty, hardCaptionLoss, MovingAverageBaseline } from '../../../core/models/captioning/captionLoss';
 import { Captioner } from '../../../core/models/captioning/captioner';
 import { captionStepModel } from '../../../core/models/captioning/captionStepModel';
-import { captionBatch, CaptionTrainer, disposeCaptionBatch } from '../../../core/models/captioning/captionTraining';
+import { captionBatch, captionLearningRate, CaptionTrainer, disposeCaptionBatch } from '../../../core/models/captioning/captionTraining';
 import { captionTokenizer, type CaptionAttention, type CaptionInitialState } from '../../../core/models/captioning/config';
 import { Rng } from '../../../core/tasks/rng';
 import { EOS } from '../../../core/text/tokenizer';
@@ -188,10 +188,33 @@ describe('captioner', () => {
     m.dispose();
   });
 
+  it('positionDim: each location carries its own learned vector after the CNN features, the same for every image', () => {
+    const m = new Captioner({ vocabSize: tokenizer.size, imageSize: 32, channels: [8, 16], embedDim: 8, units: 16, attentionDim: 8, positionDim: 4 }, 1);
+    const b = captionBatch(SCENES, tokenizer);
+    const f = m.encoder.encode(b.images); // [B, 64, 16 + 4]
+    assert.deepEqual(f.shape, [SCENES.length, 64, 20]);
+    const pos = tf.tidy(() => f.slice([0, 0, 16], [-1, -1, 4]));
+    const rows = pos.arraySync() as number[][][];
+    for (const r of rows.slice(1)) assert.equal(maxAbsDiff(r.flat(), rows[0].flat()), 0);
+    assert.ok(maxAbsDiff(rows[0][0], rows[0][1]) > 0, 'two locations have different position vectors');
+    tf.dispose([f, pos]);
+    disposeCaptionBatch(b);
+    m.dispose();
+  });
+
+  it('the cosine schedule starts at the learning rate and ends at a twentieth of it; constant stays', () => {
+    const args = { learningRate: 0.002, learningRateSchedule: 'cosine' as const };
+    assert.ok(Math.abs(captionLearningRate(args, 0, 100) - 0.002) < 1e-12);
+    assert.ok(Math.abs(captionLearningRate(args, 50, 100) - (0.0001 + 0.0019 / 2)) < 1e-12);
+    assert.ok(Math.abs(captionLearningRate(args, 100, 100) - 0.0001) < 1e-12);
+    assert.equal(captionLearningRate({ learningRate: 0.002 }, 70, 100), 0.002);
+  });
+
   it('rejects bad configurations and images, naming them', () => {
     assert.throws(() => new Captioner({ vocabSize: 10, imageSize: 32, channels: [4, 4, 4, 4, 4, 4] }), /not divisible by 2\^6/);
     assert.throws(() => new Captioner({ vocabSize: 10, attention: 'wild' as CaptionAttention }), /attention must be 'soft' or 'hard'/);
     assert.throws(() => new Captioner({ vocabSize: 10, initialState: 'ones' as CaptionInitialState }), /initialState must be 'mean-features' or 'zeros'/);
+    assert.throws(() => new Captioner({ vocabSize: 10, positionDim: -1 }), /positionDim must be a non-negative integer, got -1/);
     const m = model('soft');
     const img = tf.zeros([1, 16, 16, 3]) as tf.Tensor4D;
     const t = tf.tensor2d([[1]], [1, 1], 'int32');
