@@ -1,6 +1,6 @@
 /**
- * Captioner benchmarks (wasm backend): training steps/s with soft and with hard attention (the demo
- * configs' model, batch 32, 64x64 scenes), and one image file to its caption with every word's map,
+ * Captioner benchmarks (wasm backend): training steps/s with soft and with hard attention (the
+ * demos' model, batch 32, 64x64 scenes), and one image file to its caption with every word's map,
  * warm, with the demo checkpoints (the engine's image.caption path without the IPC hop).
  */
 import * as path from 'node:path';
@@ -15,6 +15,7 @@ import { loadCaptioner, type CaptionerBundle } from '../../core/models/captionin
 import { captionTokenizer, type CaptionAttention } from '../../core/models/captioning/config';
 import { captionImage } from '../../core/models/captioning/inspect';
 import { Rng } from '../../core/tasks/rng';
+import { CAPTIONER_DEMO_MODEL } from '../../demo/captionerDemos';
 import type { BenchCase } from '../benchCase';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -34,14 +35,14 @@ interface TrainState {
 
 function trainCase(attention: CaptionAttention): BenchCase {
   return {
-    name: `captioner: ${attention} attention train step (default config, batch ${B}, 64x64)`,
+    name: `captioner: ${attention} attention train step (demo config, batch ${B}, 64x64)`,
     runs: 5,
     warmup: 2,
     work: { unit: 'steps', amount: 1 },
     setup: async () => {
       await useWasm();
       const tokenizer = captionTokenizer();
-      const model = new Captioner({ vocabSize: tokenizer.size, attention }, 1);
+      const model = new Captioner({ ...CAPTIONER_DEMO_MODEL, vocabSize: tokenizer.size, attention }, 1);
       const batch = captionBatch(generateScenes(SCENE_SETS.train, 0, B), tokenizer);
       return { trainer: new CaptionTrainer(model), batch, rng: new Rng(1) } satisfies TrainState;
     },
