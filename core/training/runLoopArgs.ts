@@ -2,7 +2,7 @@
  * The options every training loop shares (Transformer, RNN seq2seq, captioner): how long, how it
  * is seeded, where the run is written and how it reports. Each model's own args extend this.
  */
-import type { TrainProgress } from './trainTransformer';
+import type { TrainProgress } from './trainLoop';
 
 export interface RunLoopArgs<P extends TrainProgress = TrainProgress> {
   /** Total optimisation steps (default 2000). With `resume`, the step count continues. */

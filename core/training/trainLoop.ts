@@ -1,0 +1,195 @@
+/**
+ * The training loop the models share, in the shared run format: seeded batches, Adam with its
+ * moments saved beside every checkpoint (so a resumed run continues where it stopped), gradient
+ * clipping, the NaN guard (stop, keep the last good checkpoint), metrics lines, held-out
+ * evaluation, checkpoints, cancellation at a step boundary and progress callbacks. A model plugs
+ * in its batches, its loss, how it saves itself and how it is evaluated.
+ */
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { RpcError } from '../../protocol/rpc';
+import { readCheckpoint, writeCheckpoint } from '../checkpoint/checkpointFiles';
+import type { AttentionStat, MetricsRecord, SampleRecord } from '../runs/runFormat';
+import { RunWriter } from '../runs/runWriter';
+import { Rng } from '../tasks/rng';
+import { nextTick } from '../util/nextTick';
+import { Adam, clipByGlobalNorm, globalNorm, type AdamArgs } from './adam';
+import type { RunLoopArgs } from './runLoopArgs';
+
+/** Sub-folder of a run checkpoint holding the Adam moments (absent from demo checkpoints). */
+export const OPTIMIZER_DIR = 'optimizer';
+
+export interface TrainProgress {
+  step: number;
+  totalSteps: number;
+  loss: number;
+  /** Token accuracy of the last batch. */
+  accuracy: number;
+  learningRate: number;
+  stepsPerSecond: number;
+  etaSeconds: number;
+  evalExactMatch?: number;
+}
+
+export interface LoopEvaluation {
+  exactMatch?: number;
+  attention?: AttentionStat[];
+  samples?: SampleRecord[];
+}
+
+/** What a model gives the loop. */
+export interface LoopModel<B> {
+  params: { variables(): tf.Variable[]; nameMap(): ReadonlyMap<tf.Variable, string>; byName(): Map<string, tf.Variable> };
+  /** The task name recorded in checkpoint metadata. */
+  task: string;
+  /** The batch of step `s`, drawn with a generator seeded by the run seed and the step. */
+  batch(rng: Rng, size: number): B;
+  disposeBatch(batch: B): void;
+  /** Runs inside tf.variableGrads: the loss and the counts of correct and of all target tokens. */
+  loss(batch: B): { loss: tf.Scalar; correct: tf.Scalar; count: tf.Scalar };
+  learningRate(step: number): number;
+  /** Writes the model's checkpoint files into `dir` with `metadata`. */
+  save(dir: string, metadata: Record<string, unknown>): Promise<void>;
+  /** Held-out evaluation at evaluation steps; absent: none. */
+  evaluate?(step: number): Promise<LoopEvaluation>;
+  /** Advice added to the message when the loss or the gradient stops being finite. */
+  nanAdvice: string;
+  onStep?(step: number): void;
+}
+
+export interface LoopStart {
+  /** Absent: nothing is written. */
+  writer?: RunWriter;
+  /** Steps already done (a resumed run) and the checkpoint they were read from. */
+  step: number;
+  lastCheckpoint?: string;
+  adam?: AdamArgs;
+}
+
+export interface LoopResult {
+  status: 'finished' | 'stopped' | 'failed';
+  step: number;
+  message?: string;
+  lastCheckpoint?: string;
+  finalLoss: number;
+  evalExactMatch?: number;
+  /** The loss of every step of this call. */
+  losses: number[];
+}
+
+/** The run in `args.outDir` to resume: its writer and newest complete checkpoint, loaded. */
+export async function resumeRun<T>(args: RunLoopArgs, load: (dir: string) => Promise<T>): Promise<{ writer: RunWriter; bundle: T; start: LoopStart }> {
+  if (!args.outDir) throw new RpcError('bad-request', 'resume needs the run folder (outDir)');
+  const r = await RunWriter.resume(args.outDir);
+  if (!r.checkpoint) throw new RpcError('not-found', `${args.outDir}: no complete checkpoint to resume from`);
+  return { writer: r.writer, bundle: await load(r.checkpoint.dir), start: { writer: r.writer, step: r.checkpoint.step, lastCheckpoint: r.checkpoint.dir } };
+}
+
+export async function runTrainingLoop<B>(model: LoopModel<B>, args: RunLoopArgs, start: LoopStart, clipNorm: number): Promise<LoopResult> {
+  const totalSteps = args.steps ?? 2000;
+  const batchSize = args.batchSize ?? 32;
+  const seed = args.seed ?? 1;
+  const checkpointEvery = args.checkpointEvery ?? 500;
+  const logEvery = args.logEvery ?? 10;
+  const evalEvery = args.evalEvery ?? 500;
+  const { writer } = start;
+  let { step, lastCheckpoint } = start;
+  const variables = model.params.variables();
+  const optimizer = new Adam(start.adam);
+  if (lastCheckpoint) {
+    const saved = await readCheckpoint(path.join(lastCheckpoint, OPTIMIZER_DIR)).catch(() => undefined);
+    if (saved) optimizer.importState((saved.modelTopology as { step: number }).step, saved.weightSpecs, saved.weightData, model.params.byName());
+  }
+
+  const saveCheckpoint = async (s: number, extra: Record<string, unknown>) => {
+    if (!writer) return;
+    const dir = writer.checkpointDir(s);
+    const opt = optimizer.exportState(model.params.nameMap());
+    await writeCheckpoint(path.join(dir, OPTIMIZER_DIR), { format: 'adam-state', modelTopology: { step: opt.step }, weightSpecs: opt.specs, weightData: opt.data, metadata: {} });
+    await model.save(dir, { task: model.task, step: s, ...extra });
+    await writer.checkpointWritten(s);
+    lastCheckpoint = dir;
+  };
+
+  const losses: number[] = [];
+  let lastLoss = NaN;
+  let lastEval: number | undefined;
+  let windowStart = performance.now();
+  let windowSteps = 0;
+  const result = (status: LoopResult['status'], message?: string): LoopResult => ({ status, step, message, lastCheckpoint, finalLoss: lastLoss, evalExactMatch: lastEval, losses });
+  try {
+    while (step < totalSteps) {
+      if (args.signal?.aborted) {
+        await saveCheckpoint(step, { loss: lastLoss });
+        await writer?.close('stopped', { totalSteps, message: `stopped by the user at step ${step}` });
+        return result('stopped', `stopped at step ${step}`);
+      }
+      const s = step + 1;
+      const lr = model.learningRate(s);
+      const batch = model.batch(new Rng(seed * 1_000_003 + s), batchSize);
+      let loss = NaN;
+      let accuracy = 0;
+      let gradNorm = NaN;
+      try {
+        const stats: { correct?: tf.Scalar; count?: tf.Scalar } = {};
+        const { value, grads } = tf.variableGrads(() => {
+          const r = model.loss(batch);
+          stats.correct = tf.keep(r.correct);
+          stats.count = tf.keep(r.count);
+          return r.loss;
+        }, variables);
+        const g = variables.map((v) => grads[v.name]);
+        loss = value.dataSync()[0];
+        gradNorm = globalNorm(g);
+        accuracy = (stats.correct as tf.Scalar).dataSync()[0] / (stats.count as tf.Scalar).dataSync()[0];
+        if (Number.isFinite(loss) && Number.isFinite(gradNorm)) {
+          const clipped = clipByGlobalNorm(g, gradNorm, clipNorm);
+          optimizer.apply(variables.map((variable, i) => ({ variable, grad: clipped[i] })), lr);
+          if (clipped !== g) tf.dispose(clipped);
+        }
+        tf.dispose([value, ...g, stats.correct as tf.Scalar, stats.count as tf.Scalar]);
+      } finally {
+        model.disposeBatch(batch);
+      }
+      if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+        const what = !Number.isFinite(loss) ? `the loss became ${loss}` : `the gradient norm became ${gradNorm}`;
+        const kept = lastCheckpoint ? `the last good checkpoint is ${lastCheckpoint}` : 'no checkpoint was written yet';
+        const message = `training stopped at step ${s}: ${what} (${model.nanAdvice}); ${kept}`;
+        await writer?.close('failed', { totalSteps, message });
+        return result('failed', message);
+      }
+      step = s;
+      lastLoss = loss;
+      losses.push(loss);
+      windowSteps++;
+      model.onStep?.(step);
+      const isEval = evalEvery > 0 ? step % evalEvery === 0 || step === totalSteps : step === totalSteps;
+      if (step % logEvery === 0 || step === totalSteps || isEval) {
+        const now = performance.now();
+        const stepsPerSecond = (windowSteps / (now - windowStart)) * 1000;
+        windowStart = now;
+        windowSteps = 0;
+        const record: MetricsRecord = { step, time: Date.now(), loss, accuracy, learningRate: lr, gradNorm, stepsPerSecond };
+        if (isEval && model.evaluate) {
+          const e = await model.evaluate(step);
+          if (e.exactMatch !== undefined) record.evalExactMatch = lastEval = e.exactMatch;
+          if (e.attention) record.attention = e.attention;
+          if (e.samples) await writer?.appendSamples(e.samples);
+          windowStart = performance.now(); // evaluation time is not training speed
+        }
+        await writer?.appendMetrics(record);
+        args.onProgress?.({ step, totalSteps, loss, accuracy, learningRate: lr, stepsPerSecond, etaSeconds: stepsPerSecond > 0 ? (totalSteps - step) / stepsPerSecond : NaN, evalExactMatch: record.evalExactMatch });
+      }
+      if (step % checkpointEvery === 0 && step < totalSteps) await saveCheckpoint(step, { loss });
+      await nextTick(); // lets a cancel message arrive
+    }
+    await saveCheckpoint(step, { loss: lastLoss, evalExactMatch: lastEval });
+    await writer?.close('finished', { totalSteps });
+    return result('finished');
+  } catch (err) {
+    await writer?.close('failed', { totalSteps, message: (err as Error).message }).catch(() => undefined);
+    throw err;
+  } finally {
+    optimizer.dispose();
+  }
+}
