@@ -1,38 +1,60 @@
-/** Held-out evaluation of a Transformer seq2seq bundle: batched greedy decoding, exact match. */
+/**
+ * Held-out evaluation of the seq2seq models (Transformer, RNN seq2seq): batched greedy decoding
+ * (exact match), and the share of target tokens whose teacher-forced attention peaks on the
+ * expected source position. Each model gives its step model and its peaks; the loops are shared.
+ */
 import * as tf from '@tensorflow/tfjs';
 import { greedyDecode } from '../decoding/greedy';
+import type { StepModel } from '../decoding/seq2seqModel';
 import type { TransformerBundle } from '../models/transformer/checkpoint';
 import { padIds, transformerStepModel } from '../models/transformer/stepModel';
-import { BOS } from '../text/tokenizer';
+import { BOS, type Tokenizer } from '../text/tokenizer';
 import { RpcError } from '../../protocol/rpc';
 import type { TextPair } from '../text/corpus';
 
 export interface EvalResult {
   exactMatch: number;
   outputs: string[];
-  /** Pairs skipped because their source does not fit the model (too long or unknown tokens). */
+  /** Pairs skipped because their source does not fit the model (empty or too long); they count as wrong. */
   skipped: number;
 }
 
-export function evaluateSeq2Seq(bundle: TransformerBundle, pairs: readonly TextPair[], batchSize = 100): EvalResult {
-  const src = bundle.sourceTokenizer;
-  if (!src) throw new RpcError('unsupported', 'exact-match evaluation needs an encoder-decoder model');
-  const outputs: string[] = new Array<string>(pairs.length).fill('');
+export interface AlignmentResult {
+  /** Share of target tokens whose attention peaks on the expected source position. */
+  share: number;
+  tokens: number;
+}
+
+/** What evaluation needs of a seq2seq model. */
+export interface Seq2seqEvaluable {
+  sourceTokenizer: Tokenizer;
+  targetTokenizer: Tokenizer;
+  maxLength: number;
+  /** The decoders' view of the model over a batch of source rows. */
+  stepModel(sources: number[][]): StepModel<unknown>;
+  /** Teacher-forced: source [B, S] and decoder input [B, T] -> the source position each decoder
+   * position attends to most [B * T] (row-major). */
+  attentionPeaks(source: tf.Tensor2D, targetIn: tf.Tensor2D): Int32Array;
+}
+
+export function exactMatch(m: Seq2seqEvaluable, pairs: readonly TextPair[], batchSize = 100): EvalResult {
+  const { sourceTokenizer: src, targetTokenizer: tgt } = m;
+  const outputs = new Array<string>(pairs.length).fill('');
   let correct = 0;
   let skipped = 0;
   for (let i = 0; i < pairs.length; i += batchSize) {
     const chunk = pairs.slice(i, i + batchSize);
     const ids = chunk.map((p) => src.encode(p.source, { unknown: 'unk' }));
-    const ok = ids.map((r) => r.length > 0 && r.length <= bundle.model.config.maxLength);
+    const ok = ids.map((r) => r.length > 0 && r.length <= m.maxLength);
     const rows = ids.filter((_, j) => ok[j]);
     skipped += ok.filter((x) => !x).length;
     if (rows.length === 0) continue;
-    const maxTokens = Math.min(bundle.model.config.maxLength - 1, Math.max(...chunk.map((p) => bundle.targetTokenizer.encode(p.target, { unknown: 'unk' }).length)) + 2);
-    const r = greedyDecode(transformerStepModel(bundle.model, rows), { batch: rows.length, maxTokens });
+    const maxTokens = Math.min(m.maxLength - 1, Math.max(...chunk.map((p) => tgt.encode(p.target, { unknown: 'unk' }).length)) + 2);
+    const r = greedyDecode(m.stepModel(rows), { batch: rows.length, maxTokens });
     let k = 0;
     chunk.forEach((p, j) => {
       if (!ok[j]) return;
-      const out = bundle.targetTokenizer.decode(r.tokens[k++]);
+      const out = tgt.decode(r.tokens[k++]);
       outputs[i + j] = out;
       if (out === p.target) correct++;
     });
@@ -40,25 +62,13 @@ export function evaluateSeq2Seq(bundle: TransformerBundle, pairs: readonly TextP
   return { exactMatch: pairs.length ? correct / pairs.length : 0, outputs, skipped };
 }
 
-export interface AlignmentResult {
-  /** Share of target tokens whose last-layer cross-attention, averaged over heads, peaks on the expected source position. */
-  share: number;
-  tokens: number;
-}
-
 /**
  * Teacher-forced: for each pair, decoder position i (which predicts target token i) is expected to
  * attend most to source position `expected(i, sourceLength)`; EOS positions are not counted.
  * Reverse: expected = sourceLength - 1 - i.
  */
-export function crossAttentionAlignment(
-  bundle: TransformerBundle,
-  pairs: readonly TextPair[],
-  expected: (i: number, sourceLength: number) => number,
-  batchSize = 100,
-): AlignmentResult {
-  const { model, sourceTokenizer: src, targetTokenizer: tgt } = bundle;
-  if (!src || model.config.kind !== 'seq2seq') throw new RpcError('unsupported', 'cross-attention alignment needs an encoder-decoder model');
+export function alignmentShare(m: Seq2seqEvaluable, pairs: readonly TextPair[], expected: (i: number, sourceLength: number) => number, batchSize = 100): AlignmentResult {
+  const { sourceTokenizer: src, targetTokenizer: tgt } = m;
   let hits = 0;
   let tokens = 0;
   for (let i = 0; i < pairs.length; i += batchSize) {
@@ -67,11 +77,13 @@ export function crossAttentionAlignment(
     const t = chunk.map((p) => tgt.encode(p.target, { unknown: 'unk' }));
     const sT = padIds(s);
     const tT = padIds(t.map((r) => [BOS, ...r]));
-    const fwd = model.forward(sT, tT);
-    const peak = tf.tidy(() => (fwd.cross[fwd.cross.length - 1].mean(1) as tf.Tensor3D).argMax(-1)); // [B, T]
-    const peaks = peak.dataSync() as Int32Array;
     const T = tT.shape[1];
-    tf.dispose([peak, sT, tT, fwd.logits, ...fwd.encoderSelf, ...fwd.decoderSelf, ...fwd.cross]);
+    let peaks: Int32Array;
+    try {
+      peaks = m.attentionPeaks(sT, tT);
+    } finally {
+      tf.dispose([sT, tT]);
+    }
     t.forEach((row, b) => {
       for (let q = 0; q < row.length; q++) {
         tokens++;
@@ -80,4 +92,31 @@ export function crossAttentionAlignment(
     });
   }
   return { share: tokens ? hits / tokens : 0, tokens };
+}
+
+/** A Transformer encoder-decoder for evaluation; its peaks are the last layer's cross-attention, mean of heads. */
+function transformerEvaluable(bundle: TransformerBundle, what: string): Seq2seqEvaluable {
+  const { model, sourceTokenizer, targetTokenizer } = bundle;
+  if (!sourceTokenizer || model.config.kind !== 'seq2seq') throw new RpcError('unsupported', `${what} needs an encoder-decoder model`);
+  return {
+    sourceTokenizer,
+    targetTokenizer,
+    maxLength: model.config.maxLength,
+    stepModel: (rows) => transformerStepModel(model, rows),
+    attentionPeaks: (source, targetIn) => {
+      const fwd = model.forward(source, targetIn);
+      const peak = tf.tidy(() => (fwd.cross[fwd.cross.length - 1].mean(1) as tf.Tensor3D).argMax(-1)); // [B, T]
+      const peaks = peak.dataSync() as Int32Array;
+      tf.dispose([peak, fwd.logits, ...fwd.encoderSelf, ...fwd.decoderSelf, ...fwd.cross]);
+      return peaks;
+    },
+  };
+}
+
+export function evaluateSeq2Seq(bundle: TransformerBundle, pairs: readonly TextPair[], batchSize = 100): EvalResult {
+  return exactMatch(transformerEvaluable(bundle, 'exact-match evaluation'), pairs, batchSize);
+}
+
+export function crossAttentionAlignment(bundle: TransformerBundle, pairs: readonly TextPair[], expected: (i: number, sourceLength: number) => number, batchSize = 100): AlignmentResult {
+  return alignmentShare(transformerEvaluable(bundle, 'cross-attention alignment'), pairs, expected, batchSize);
 }
