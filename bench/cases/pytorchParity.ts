@@ -16,8 +16,9 @@
  * needs: each case also reports `cpuMs`, the median process CPU time of its timed runs (user +
  * system, one thread), and `cpuGflops` from it.
  *
- * PARITY_BASELINE=1 adds each case once more on the stock wasm kernels (our BatchMatMul, Sum
- * and Identity switched off), for before/after in one process.
+ * PARITY_BASELINE=1 adds each case once more on the stock wasm kernels (every replacement and
+ * fused kernel in core/backend/wasmKernels switched off: Adam and layer norm as tfjs ops), for
+ * before/after in one process.
  */
 import * as tf from '@tensorflow/tfjs';
 import { defaultLoaders } from '../../core/backend/selectBackend';
