@@ -3,20 +3,25 @@
  * it; follows the image model and the image opened in the editor (when the panel is visible); answers
  * the webview's page requests (rollout controls, a clicked patch) and saves exported drawings.
  * An older answer never replaces a newer one: each update aborts the previous request and results
- * are applied only if they belong to the latest update.
+ * are applied only if they belong to the latest update. A webview whose page never loads is replaced
+ * by a new one in the same place (see WebviewLoadWatch), with the same state.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { IMAGE_EXTENSIONS, type ImageExplainResult } from '../../protocol/image';
-import { ImageSubject, hostImageSide, imagePanelSide } from '../../protocol/imagePanel';
+import { hostImageSide, ImagePanelState, imagePanelSide, type ImageSubject } from '../../protocol/imagePanel';
 import { RpcEndpoint, RpcError } from '../../protocol/rpc';
 import type { EngineSupervisor } from '../engine/engineSupervisor';
 import { renderWebviewHtml, webviewOptions } from '../panels/webviewHtml';
+import { WebviewLoadWatch } from '../panels/webviewLoadWatch';
 import { webviewTransport } from '../panels/webviewTransport';
 import type { ActiveImageModel } from './activeImageModel';
 
 const FOLLOW_DEBOUNCE_MS = 200;
+/** How long a shown page may take to load before its webview is replaced; doubled at each
+ * replacement, so a page that is only slow (a busy machine) gets the time it needs. */
+const READY_TIMEOUT_MS = 10_000;
 /** Defined here (not in imageCommands.ts, which imports this file) so the panel can open the choice. */
 export const CHOOSE_IMAGE_MODEL_COMMAND = 'attentionDebugger.chooseImageModel';
 
@@ -45,15 +50,23 @@ export class ImagePanel {
   static readonly viewType = 'attentionDebugger.image';
   private static current: ImagePanel | undefined;
 
-  private readonly rpc: RpcEndpoint<typeof hostImageSide.requests, typeof hostImageSide.events, typeof imagePanelSide.requests, typeof imagePanelSide.events>;
+  private panel!: vscode.WebviewPanel;
+  private rpc!: RpcEndpoint<typeof hostImageSide.requests, typeof hostImageSide.events, typeof imagePanelSide.requests, typeof imagePanelSide.events>;
+  private load!: WebviewLoadWatch;
+  /** What belongs to the current webview: its channel, its load watch, its dispose listener. */
+  private readonly viewDisposables: vscode.Disposable[] = [];
   private readonly disposables: vscode.Disposable[] = [];
-  private webviewReady = false;
+  /** The image asked for last; `shown` may still be the previous one while it runs. */
   private subject: ImageSubject | undefined;
-  private explanation: ImageExplainResult | undefined;
+  private shown: { explanation: ImageExplainResult; subject: ImageSubject } | undefined;
+  /** The page's controls, as it last reported them (or as the window saved them before a reload). */
+  private pageState: ImagePanelState | undefined;
   private lastStatus: { state: 'loading' | 'error' | 'idle'; message: string; subject?: ImageSubject } | undefined;
   private inFlight: AbortController | undefined;
   private generation = 0;
   private followTimer: NodeJS.Timeout | undefined;
+  /** The image in the active editor tab when the tabs last changed. */
+  private activeImage = activeImageTab()?.fsPath;
 
   /** Opens (or reveals) the panel and explains `file` with the active image model. */
   static async showFile(deps: ImagePanelDeps, file: string): Promise<ImagePanel> {
@@ -76,18 +89,41 @@ export class ImagePanel {
         panel.webview.options = webviewOptions(deps.extensionUri);
         const p = (ImagePanel.current = new ImagePanel(panel, deps));
         // The webview saved what it showed; explain it again (the engine restarted with the window).
-        const saved = ImageSubject.safeParse((state as { subject?: unknown } | undefined)?.subject);
-        if (saved.success) void p.update(saved.data);
+        const saved = ImagePanelState.safeParse(state);
+        if (!saved.success) return;
+        p.pageState = saved.data;
+        if (saved.data.subject) void p.update(saved.data.subject);
       },
     });
   }
 
   private constructor(
-    private readonly panel: vscode.WebviewPanel,
+    panel: vscode.WebviewPanel,
     private readonly deps: ImagePanelDeps,
   ) {
-    const { engine, output, imageModel } = deps;
-    panel.webview.html = renderWebviewHtml(panel.webview, deps.extensionUri, 'imagePanel', 'Image Attention');
+    this.attach(panel, READY_TIMEOUT_MS);
+    this.disposables.push(
+      deps.imageModel.onDidChange(() => {
+        if (this.subject) void this.showFile(this.subject.file);
+      }),
+      vscode.window.tabGroups.onDidChangeTabs(() => {
+        // Only another image coming to the front is followed: tabs also change for other reasons
+        // (this panel's own title, when it shows a file chosen elsewhere, is one).
+        const uri = activeImageTab();
+        if (uri?.fsPath === this.activeImage) return;
+        this.activeImage = uri?.fsPath;
+        if (!uri || !this.panel.visible || uri.fsPath === this.subject?.file) return;
+        clearTimeout(this.followTimer);
+        this.followTimer = setTimeout(() => void this.showFile(uri.fsPath), FOLLOW_DEBOUNCE_MS);
+      }),
+    );
+  }
+
+  /** Shows the panel in `panel`'s webview: its page, its channel, and a watch on its loading. */
+  private attach(panel: vscode.WebviewPanel, readyTimeoutMs: number): void {
+    const { engine, output } = this.deps;
+    this.panel = panel;
+    panel.webview.html = renderWebviewHtml(panel.webview, this.deps.extensionUri, 'imagePanel', 'Image Attention');
     this.rpc = new RpcEndpoint(webviewTransport(panel.webview), hostImageSide, imagePanelSide, (m) => output.warn(`image panel: ${m}`));
     this.rpc.handle('image.rollout', (p, ctx) => engine.request('image.rollout', p, { signal: ctx.signal }));
     this.rpc.handle('image.queryAttention', (p, ctx) => engine.request('image.queryAttention', p, { signal: ctx.signal }));
@@ -101,24 +137,27 @@ export class ImagePanel {
       return {};
     });
     this.rpc.handle('export.png', ({ dataUrl, suggestedName }) => this.save(suggestedName, Buffer.from(dataUrl.split(',')[1], 'base64')));
+    // Each load of the page says 'ready': it gets what the panel shows, then any work under way.
     this.rpc.on('ready', () => {
-      this.webviewReady = true;
-      if (this.explanation && this.subject) this.rpc.notify('show', { explanation: this.explanation, subject: this.subject });
-      else if (this.lastStatus) this.rpc.notify('status', this.lastStatus);
+      this.load.ready();
+      if (this.pageState) this.rpc.notify('restore', this.pageState);
+      if (this.shown) this.rpc.notify('show', this.shown);
+      if (this.lastStatus) this.rpc.notify('status', this.lastStatus);
     });
+    this.rpc.on('state', (s) => (this.pageState = s));
+    this.load = new WebviewLoadWatch(panel, readyTimeoutMs, () => this.replaceWebview(readyTimeoutMs * 2));
+    const rpc = this.rpc;
+    this.viewDisposables.push(this.load, { dispose: () => rpc.close() }, panel.onDidDispose(() => this.dispose()));
+  }
 
-    this.disposables.push(
-      imageModel.onDidChange(() => {
-        if (this.subject) void this.showFile(this.subject.file);
-      }),
-      vscode.window.tabGroups.onDidChangeTabs(() => {
-        const uri = activeImageTab();
-        if (!uri || !this.panel.visible || uri.fsPath === this.subject?.file) return;
-        clearTimeout(this.followTimer);
-        this.followTimer = setTimeout(() => void this.showFile(uri.fsPath), FOLLOW_DEBOUNCE_MS);
-      }),
-    );
-    panel.onDidDispose(() => this.dispose(), undefined, this.disposables);
+  /** The page never loaded: a new webview where this one was, then this one closes. */
+  private replaceWebview(readyTimeoutMs: number): void {
+    const stuck = this.panel;
+    this.deps.output.warn(`image panel: its page did not load; opening it again in a new webview (waiting ${readyTimeoutMs / 1000} s this time)`);
+    const fresh = vscode.window.createWebviewPanel(ImagePanel.viewType, stuck.title, { viewColumn: stuck.viewColumn ?? vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(this.deps.extensionUri));
+    for (const d of this.viewDisposables.splice(0)) d.dispose();
+    this.attach(fresh, readyTimeoutMs);
+    stuck.dispose();
   }
 
   private async showFile(file: string): Promise<void> {
@@ -136,8 +175,8 @@ export class ImagePanel {
 
   private post(status: { state: 'loading' | 'error' | 'idle'; message: string; subject?: ImageSubject }): void {
     this.lastStatus = status;
-    if (status.state === 'error') this.explanation = undefined;
-    if (this.webviewReady) this.rpc.notify('status', status);
+    if (status.state === 'error') this.shown = undefined; // the message replaces the drawing
+    if (this.load.isLoaded) this.rpc.notify('status', status);
   }
 
   private async update(subject: ImageSubject, classIndex?: number): Promise<void> {
@@ -150,9 +189,9 @@ export class ImagePanel {
     try {
       const explanation = await this.deps.engine.request('image.explain', { ...subject, classIndex }, { signal: controller.signal });
       if (generation !== this.generation) return; // a newer update won
-      this.explanation = explanation;
+      this.shown = { explanation, subject };
       this.lastStatus = undefined;
-      if (this.webviewReady) this.rpc.notify('show', { explanation, subject });
+      if (this.load.isLoaded) this.rpc.notify('show', this.shown);
     } catch (err) {
       const e = RpcError.from(err);
       if (generation !== this.generation || e.code === 'cancelled') return;
@@ -173,8 +212,8 @@ export class ImagePanel {
   private dispose(): void {
     if (ImagePanel.current === this) ImagePanel.current = undefined;
     clearTimeout(this.followTimer);
+    this.generation++; // a model lookup under way stops there
     this.inFlight?.abort();
-    this.rpc.close();
-    for (const d of this.disposables.splice(0)) d.dispose();
+    for (const d of [...this.viewDisposables.splice(0), ...this.disposables.splice(0)]) d.dispose();
   }
 }

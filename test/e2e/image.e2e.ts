@@ -48,6 +48,15 @@ async function changed(view: FrameLocator, before: string, what: string): Promis
   assert.fail(`the overlay did not change after ${what}`);
 }
 
+const HANG_FLAG = 'attention-debugger-e2e-hang-panel-frame';
+/** Run in every new frame: the next frame VS Code wraps around this extension's webview never gets
+ * its service worker (what VS Code's frame waits for before it loads the page). */
+const HANG_NEXT_PANEL_FRAME = `
+  if (location.pathname.endsWith('/webview/browser/pre/index.html') && location.search.includes('extensionId=attention-debugger.attention-debugger') && sessionStorage.getItem('${HANG_FLAG}')) {
+    sessionStorage.removeItem('${HANG_FLAG}');
+    navigator.serviceWorker.register = () => new Promise(() => undefined);
+  }`;
+
 /** E2E_SHOTS=dir saves a screenshot of each state the tests reach, for looking at the panel. */
 async function shot(vs: VsCodeSession, name: string): Promise<void> {
   if (process.env.E2E_SHOTS) await vs.page.screenshot({ path: path.join(process.env.E2E_SHOTS, `image-${name}.png`) });
@@ -59,9 +68,6 @@ async function visualize(vs: VsCodeSession, file: string): Promise<void> {
 }
 
 describe('image attention in VS Code', function () {
-  // Known bug, not yet fixed: under load the image panel sometimes stays blank after an image opens
-  // in its editor group (its webview reloads and misses the explanation). The three tests that open
-  // images into the panel's group are skipped until it is fixed; the others stay.
   let vs: VsCodeSession;
 
   before(async function () {
@@ -142,7 +148,7 @@ describe('image attention in VS Code', function () {
     await expect(overlay(view)).toBeVisible(ANSWER_MS);
   });
 
-  it.skip('editor title: Visualize Attention on an open image puts the panel beside it (skipped: known bug, the image panel can stay blank after an image opens in its editor group)', async () => {
+  it('editor title: Visualize Attention on an open image puts the panel beside it', async () => {
     await explorerItem(vs.page, 'scene-03-triangle.png').click();
     const action = vs.page.locator('.editor-actions .action-label[aria-label^="Visualize Attention"]').first();
     await action.click({ timeout: 15_000 });
@@ -151,7 +157,7 @@ describe('image attention in VS Code', function () {
     assert.equal(await vs.page.locator('.editor-group-container').count(), 2, 'the panel is not in a group beside the image');
   });
 
-  it.skip('follows the image opened in the editor, keeping the controls (skipped: known bug, the image panel can stay blank after an image opens in its editor group)', async () => {
+  it('follows the image opened in the editor, keeping the controls', async () => {
     await explorerItem(vs.page, 'scene-02-square.png').click();
     const view = activeWebview(vs.page);
     await expect(view.getByTestId('image-name')).toHaveText(/^scene-02-square\.png$/, ANSWER_MS);
@@ -159,10 +165,25 @@ describe('image attention in VS Code', function () {
     assert.match((await overlay(view).getAttribute('data-overlay')) ?? '', /^Attention rollout \(max of heads\)$/);
   });
 
-  it.skip('after a window reload the panel shows the same image and controls again (skipped: known bug, the image panel can stay blank after an image opens in its editor group)', async () => {
+  it('after a window reload the panel shows the same image and controls again', async () => {
     await vs.reload();
     const view = activeWebview(vs.page);
     await expect(view.getByTestId('image-name')).toHaveText(/^scene-02-square\.png$/, ANSWER_MS);
+    await expect(overlay(view)).toBeVisible(ANSWER_MS);
+    assert.match((await overlay(view).getAttribute('data-overlay')) ?? '', /^Attention rollout \(max of heads\)$/);
+  });
+
+  it("a panel whose webview never loads (VS Code's frame waits forever for its service worker) opens again in a new one, with the same image and controls", async () => {
+    // In code-server every webview shares one service worker scope, and when several load at once
+    // (after a reload, or an image preview beside the panel) VS Code's frame around one of them can
+    // wait forever for its worker: the blank panel of issue #7. Here the panel's next frame is made
+    // to wait so, once, on purpose.
+    await vs.page.addInitScript(HANG_NEXT_PANEL_FRAME);
+    await vs.page.evaluate(`sessionStorage.setItem('${HANG_FLAG}', '1')`);
+    await vs.reload();
+    const view = activeWebview(vs.page);
+    await expect(view.getByTestId('image-name')).toHaveText(/^scene-02-square\.png$/, ANSWER_MS);
+    assert.equal(await vs.page.evaluate(`sessionStorage.getItem('${HANG_FLAG}')`), null, 'no frame of the panel was made to wait');
     await expect(overlay(view)).toBeVisible(ANSWER_MS);
     assert.match((await overlay(view).getAttribute('data-overlay')) ?? '', /^Attention rollout \(max of heads\)$/);
   });

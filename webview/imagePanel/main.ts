@@ -5,9 +5,8 @@
  * (fetched again when head fusion or the discard ratio change). VGG-attention: the two gate maps and
  * Grad-CAM side by side. Opacity and the patch grid only restyle what is already here.
  */
-import { z } from 'zod';
-import { DiscardRatio, HeadFusion, type ImageExplainResult, type ImageMapPayload } from '../../protocol/image';
-import { ImageSubject, hostImageSide, imagePanelSide } from '../../protocol/imagePanel';
+import type { HeadFusion, ImageExplainResult, ImageMapPayload } from '../../protocol/image';
+import { hostImageSide, ImagePanelState, imagePanelSide, type ImageMapMode as Mode } from '../../protocol/imagePanel';
 import { RpcEndpoint, RpcError } from '../../protocol/rpc';
 import type { TensorPayload } from '../../protocol/tensor';
 import { prepareCanvas, themeColor } from '../common/canvas';
@@ -26,24 +25,19 @@ const VGG_PX = 224;
 const LEGEND_PX = 160;
 const ROLLOUT_DEBOUNCE_MS = 150;
 
-const Mode = z.enum(['attention', 'rollout', 'gradient-rollout']);
-type Mode = z.infer<typeof Mode>;
-const State = z.object({
-  subject: ImageSubject.optional(),
-  mode: Mode,
-  layer: z.number().int().nonnegative(),
-  head: z.union([z.number().int().nonnegative(), z.literal('mean'), z.literal('max')]),
-  /** The query token whose attention is shown: 0 = [CLS], 1 + patch index otherwise. */
-  query: z.number().int().nonnegative(),
-  headFusion: HeadFusion,
-  discardRatio: DiscardRatio,
-  opacity: z.number().min(0).max(1),
-  grid: z.boolean(),
-});
-type State = z.infer<typeof State>;
-const state = panelState(State, { mode: 'attention', layer: 0, head: 'mean', query: 0, headFusion: 'mean', discardRatio: 0, opacity: 0.6, grid: true });
-
+type State = ImagePanelState;
 const rpc = new RpcEndpoint(hostTransport(), imagePanelSide, hostImageSide);
+const saved = panelState(ImagePanelState, { mode: 'attention', layer: 0, head: 'mean', query: 0, headFusion: 'mean', discardRatio: 0, opacity: 0.6, grid: true });
+/** The controls: VS Code keeps them for this page, and the host keeps a copy for a page that
+ * replaces this one in a new webview (see 'restore'). */
+const state = {
+  get: saved.get,
+  update(patch: Partial<State>): State {
+    const s = saved.update(patch);
+    rpc.notify('state', s);
+    return s;
+  },
+};
 const app = document.getElementById('app') as HTMLElement;
 
 type Status = { state: 'loading' | 'error' | 'idle'; message: string };
@@ -428,6 +422,7 @@ function render(): void {
   app.replaceChildren(header(e), statusNode(), el('div', { class: 'image-layout' }, el('div', { class: 'view' }, view), classList(e)));
 }
 
+rpc.on('restore', (controls) => update(controls));
 rpc.on('show', ({ explanation: e, subject }) => {
   shownAt = performance.now();
   explanation = e;
