@@ -5,11 +5,10 @@
  * token fed at each decoder step (<bos>, y1, ...), keys by the source tokens.
  */
 import * as tf from '@tensorflow/tfjs';
-import { RpcError } from '../../../protocol/rpc';
 import { beamSearch } from '../../decoding/beamSearch';
 import { greedyDecode } from '../../decoding/greedy';
-import { BOS, EOS, type Tokenizer } from '../../text/tokenizer';
-import type { AttentionCapture, AttentionMap, BeamDecodeResult } from '../transformer/inspect';
+import { BOS, EOS } from '../../text/tokenizer';
+import { encodeChecked, predictions, type AttentionCapture, type AttentionMap, type BeamDecodeResult } from '../transformer/inspect';
 import { padIds } from '../transformer/stepModel';
 import type { RnnSeq2seqBundle } from './checkpoint';
 import { rnnStepModel } from './stepModel';
@@ -19,16 +18,8 @@ export interface RnnCaptureOptions {
   allowUnknown?: boolean;
 }
 
-function encodeChecked(tok: Tokenizer, text: string, what: string, maxTokens: number, allowUnknown: boolean): number[] {
-  const ids = tok.encode(text, { unknown: allowUnknown ? 'unk' : 'error', what });
-  if (ids.length === 0) throw new RpcError('invalid-input', `${what} has no tokens`);
-  if (ids.length > maxTokens) throw new RpcError('invalid-input', `${what} has ${ids.length} tokens; this model accepts at most ${maxTokens} (its maximum length)`);
-  return ids;
-}
-
 /** Source ids of `text`, refused (with the reason) when empty or longer than the model reads. */
 export function encodeRnnSource(bundle: RnnSeq2seqBundle, text: string, allowUnknown = false): number[] {
-  if (text.trim() === '') throw new RpcError('invalid-input', 'source is empty');
   return encodeChecked(bundle.sourceTokenizer, text, 'source', bundle.model.config.maxLength, allowUnknown);
 }
 
@@ -40,13 +31,6 @@ function captureIds(bundle: RnnSeq2seqBundle, source: string, srcIds: number[], 
   const inT = padIds([input]);
   const fwd = model.forward(srcT, inT);
   try {
-    const [predictedT, probsT] = tf.tidy(() => {
-      const p = tf.softmax(fwd.logits); // [1, T, V]
-      return [p.argMax(-1), p.max(-1)];
-    });
-    const predictedIds = Array.from(predictedT.dataSync() as Int32Array);
-    const probs = Array.from(probsT.dataSync() as Float32Array);
-    tf.dispose([predictedT, probsT]);
     const srcLabels = srcIds.map((i) => src.label(i));
     const inLabels = input.map((i) => tgt.label(i));
     const [, T, S] = fwd.alignment.shape;
@@ -54,7 +38,7 @@ function captureIds(bundle: RnnSeq2seqBundle, source: string, srcIds: number[], 
     return {
       source: { text: source, ids: srcIds, labels: srcLabels },
       decoderInput: { ids: input, labels: inLabels },
-      predicted: { ids: predictedIds, labels: predictedIds.map((i) => tgt.label(i)), probs, text: tgt.decode(predictedIds) },
+      predicted: predictions(fwd.logits, tgt),
       target: tgt.decode(tgtIds),
       maps: [map],
     };

@@ -51,7 +51,8 @@ export interface CaptureOptions {
   withQueryKey?: boolean;
 }
 
-function encodeChecked(tok: Tokenizer, text: string, what: string, maxTokens: number, allowUnknown: boolean): number[] {
+/** Ids of `text`, refused with the reason when empty, without tokens or longer than `maxTokens`. */
+export function encodeChecked(tok: Tokenizer, text: string, what: string, maxTokens: number, allowUnknown: boolean): number[] {
   if (text.trim() === '') throw new RpcError('invalid-input', `${what} is empty`);
   const ids = tok.encode(text, { unknown: allowUnknown ? 'unk' : 'error', what });
   if (ids.length === 0) throw new RpcError('invalid-input', `${what} has no tokens`);
@@ -70,6 +71,18 @@ function stackLayers(perLayer: tf.Tensor4D[]): Float32Array {
   const out = new Float32Array(perLayer.length * size);
   perLayer.forEach((t, l) => out.set(t.dataSync() as Float32Array, l * size));
   return out;
+}
+
+/** Logits [1, T, V] -> the token each position predicts (argmax), its probability, and their text. */
+export function predictions(logits: tf.Tensor3D, tgt: Tokenizer): AttentionCapture['predicted'] {
+  const [predictedT, probsT] = tf.tidy(() => {
+    const p = tf.softmax(logits);
+    return [p.argMax(-1), p.max(-1)];
+  });
+  const ids = Array.from(predictedT.dataSync() as Int32Array);
+  const probs = Array.from(probsT.dataSync() as Float32Array);
+  tf.dispose([predictedT, probsT]);
+  return { ids, labels: ids.map((i) => tgt.label(i)), probs, text: tgt.decode(ids) };
 }
 
 /** [L][B=1,H,Q,K] tensors -> one AttentionMap (downloads outside tidy). */
@@ -112,13 +125,7 @@ function captureIds(bundle: TransformerBundle, srcIds: number[] | undefined, tgt
   const inT = padIds([input]);
   const fwd = model.forward(srcT, inT, { ablate: options.ablate, withQueryKey: options.withQueryKey });
   try {
-    const [predictedT, probsT] = tf.tidy(() => {
-      const p = tf.softmax(fwd.logits); // [1, T, V]
-      return [p.argMax(-1), p.max(-1)];
-    });
-    const predictedIds = Array.from(predictedT.dataSync() as Int32Array);
-    const predictedProbs = Array.from(probsT.dataSync() as Float32Array);
-    tf.dispose([predictedT, probsT]);
+    const predicted = predictions(fwd.logits, tgt);
     const srcLabels = srcIds ? srcIds.map((i) => bundle.sourceTokenizer?.label(i) ?? String(i)) : [];
     const inLabels = input.map((i) => tgt.label(i));
     const maps: AttentionMap[] = [];
@@ -132,7 +139,7 @@ function captureIds(bundle: TransformerBundle, srcIds: number[] | undefined, tgt
     return {
       source: srcIds && source !== null ? { text: source, ids: srcIds, labels: srcLabels } : undefined,
       decoderInput: { ids: input, labels: inLabels },
-      predicted: { ids: predictedIds, labels: predictedIds.map((i) => tgt.label(i)), probs: predictedProbs, text: tgt.decode(predictedIds) },
+      predicted,
       target: tgt.decode(tgtIds),
       maps,
     };
