@@ -1,6 +1,7 @@
 /**
- * Finds a Transformer checkpoint from what a user types: a model.json, a checkpoint folder, a run
- * folder (its newest good checkpoint), or `demo:<name>` (a shipped demo checkpoint).
+ * Finds a checkpoint (of any family: the engine reads its format next) from what a user types: a
+ * model.json, a checkpoint folder, a run folder (its newest good checkpoint), or `demo:<name>` (a
+ * shipped demo checkpoint).
  */
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
