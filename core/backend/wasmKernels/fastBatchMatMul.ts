@@ -104,6 +104,8 @@ export function makeFastBatchMatMul(stock: tf.KernelConfig): tf.KernelFunc {
     if (k !== kb || m * n * k === 0) return stockFunc(args); // its error message, or nothing to do
     const outShape = [...tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)), m, n];
     const batch = Math.max(batchA, batchB);
+    // Batches broadcast against each other ([4, 1] x [1, 4] makes 16 products): the stock kernel.
+    if (tf.util.sizeFromShape(outShape.slice(0, -2)) !== batch) return stockFunc(args);
     if (batchA > 1 && batchB > 1) {
       // Small batched slices (attention heads): SIMD, else the stock loop (it beats per-slice calls).
       const simd = m * n * k < SIMD_MAX_MACS && batchA === batchB && n % 4 === 0 ? simdProduct() : undefined;
