@@ -1,4 +1,4 @@
-/** Dense projection and layer normalisation over the last axis, as plain tfjs ops. */
+/** Dense projection and layer normalisation over the last axis, as tfjs ops (layer norm as fused kernels on wasm). */
 import * as tf from '@tensorflow/tfjs';
 import { fusedLayerNorm } from '../../backend/wasmKernels/layerNorm';
 import type { ParamStore } from './params';
