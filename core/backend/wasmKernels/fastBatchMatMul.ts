@@ -34,7 +34,7 @@ export const PER_SLICE_MIN_MACS = 32 * 32 * 32;
 
 /** Batched slices below this many multiply-adds (with n a multiple of 4) go to the SIMD module
  * (measured faster than per-slice XNNPACK up to there: 4 slices of 64x64x32, 53-62 µs of CPU against
- * 66-108 µs; 8 of 64x64x64, 190 against 210). */
+ * 66-108 µs; 8 of 64x64x64 about even, 190-250 against 210, hence the limit). */
 export const SIMD_MAX_MACS = 64 * 64 * 64 + 1;
 
 let simd: SimdBatchedProduct | undefined | null = null;
