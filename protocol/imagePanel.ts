@@ -1,12 +1,13 @@
 /**
- * Host <-> image attention panel webview. The host sends an explanation ('show'); the webview asks
+ * Host <-> image attention panel webview. The host sends an explanation ('show'), or with a
+ * captioner as the image model the captions of the image ('captions'); the webview asks
  * for rollout with other controls and for a clicked patch's attention (pages of the explanation
  * the engine keeps), and hands drawings back to the host to save. The host keeps a copy of the
  * panel's controls, for a page that has to start over in a new webview.
  */
 import { z } from 'zod';
 import { ModelSpec } from './attention';
-import { DiscardRatio, HeadFusion, ImageExplainResult, ImageMapPayload } from './image';
+import { DiscardRatio, HeadFusion, ImageCaptionResult, ImageExplainResult, ImageMapPayload } from './image';
 import type { EventSchemas, RequestSchemas, Side } from './rpc';
 import { TensorPayload } from './tensor';
 
@@ -60,6 +61,8 @@ export const imagePanelSide = {
     /** The controls to start from, before 'show': a page in a new webview has none of its own. */
     restore: ImagePanelState,
     show: z.object({ explanation: ImageExplainResult, subject: ImageSubject }),
+    /** A captioner's caption of the image (first), then the other shipped captioners' for comparison. */
+    captions: z.object({ captions: z.array(ImageCaptionResult).min(1), subject: ImageSubject }),
     /** Work under way or a problem (a bad image, a missing model), shown in place of the drawing. */
     status: z.object({ state: z.enum(['loading', 'error', 'idle']), message: z.string(), subject: ImageSubject.optional() }),
   },

@@ -54,7 +54,7 @@ export class ActiveImageModel implements vscode.Disposable {
   async resolve(): Promise<ImageModelInfo> {
     if (this.current) return this.current;
     const demo = defaultImageDemo(await this.engine.request('model.demos', {}));
-    if (!demo) throw new RpcError('not-found', 'No image model: run "Attention Debugger: Choose Image Model" to pick a ViT or VGG-attention model.json, or train one (npm run train:demos).');
+    if (!demo) throw new RpcError('not-found', 'No image model: run "Attention Debugger: Set Image Model" to pick a ViT, VGG-attention or captioner model.json, or train one (npm run train:demos).');
     return { spec: demo.spec, label: demo.label };
   }
 

@@ -1,7 +1,7 @@
 /**
  * "Visualize Attention" (explorer, editor title and context menus on PNG/JPEG files, and the palette,
- * which asks for a file) and "Choose Image Model" (a demo ViT / VGG-attention checkpoint or a
- * model.json; also from the explorer on a model.json).
+ * which asks for a file) and "Set Image Model" (a demo ViT / VGG-attention / captioner checkpoint or
+ * a model.json; also from the explorer on a model.json).
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -32,7 +32,7 @@ async function pickImageModel(engine: EngineSupervisor, current: string | undefi
     ...demos.map((d) => ({ label: d.label, description: `${d.format} · ${d.description}`, detail: d.spec === current ? 'demo checkpoint (active)' : 'demo checkpoint', spec: d.spec })),
     browse,
   ];
-  const choice = await vscode.window.showQuickPick(items, { title: 'Choose Image Model', placeHolder: 'A ViT or VGG-attention checkpoint for the image attention panel' });
+  const choice = await vscode.window.showQuickPick(items, { title: 'Choose Image Model', placeHolder: 'A ViT, VGG-attention or captioner checkpoint for the image attention panel' });
   if (!choice) return undefined;
   if (choice.spec) return choice.spec;
   const uri = (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Checkpoint (model.json)': ['json'] }, openLabel: 'Use as Image Model' }))?.[0];

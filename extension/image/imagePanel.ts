@@ -1,6 +1,7 @@
 /**
  * The image attention panel's host: explains an image file with the active image model and shows
- * it; follows the image model and the image opened in the editor (when the panel is visible); answers
+ * it (with a captioner as the image model: its caption with each word's map, beside the other shipped
+ * captioners' captions); follows the image model and the image opened in the editor (when the panel is visible); answers
  * the webview's page requests (rollout controls, a clicked patch) and saves exported drawings.
  * An older answer never replaces a newer one: each update aborts the previous request and results
  * are applied only if they belong to the latest update. A webview whose page never loads is replaced
@@ -9,7 +10,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { IMAGE_EXTENSIONS, type ImageExplainResult } from '../../protocol/image';
+import { IMAGE_EXTENSIONS, type ImageCaptionResult, type ImageExplainResult } from '../../protocol/image';
 import { hostImageSide, ImagePanelState, imagePanelSide, type ImageSubject } from '../../protocol/imagePanel';
 import { RpcEndpoint, RpcError } from '../../protocol/rpc';
 import type { EngineSupervisor } from '../engine/engineSupervisor';
@@ -58,7 +59,7 @@ export class ImagePanel {
   private readonly disposables: vscode.Disposable[] = [];
   /** The image asked for last; `shown` may still be the previous one while it runs. */
   private subject: ImageSubject | undefined;
-  private shown: { explanation: ImageExplainResult; subject: ImageSubject } | undefined;
+  private shown: { explanation: ImageExplainResult; subject: ImageSubject } | { captions: ImageCaptionResult[]; subject: ImageSubject } | undefined;
   /** The page's controls, as it last reported them (or as the window saved them before a reload). */
   private pageState: ImagePanelState | undefined;
   private lastStatus: { state: 'loading' | 'error' | 'idle'; message: string; subject?: ImageSubject } | undefined;
@@ -141,7 +142,7 @@ export class ImagePanel {
     this.rpc.on('ready', () => {
       this.load.ready();
       if (this.pageState) this.rpc.notify('restore', this.pageState);
-      if (this.shown) this.rpc.notify('show', this.shown);
+      this.notifyShown();
       if (this.lastStatus) this.rpc.notify('status', this.lastStatus);
     });
     this.rpc.on('state', (s) => (this.pageState = s));
@@ -179,6 +180,33 @@ export class ImagePanel {
     if (this.load.isLoaded) this.rpc.notify('status', status);
   }
 
+  private notifyShown(): void {
+    if (!this.shown) return;
+    if ('captions' in this.shown) this.rpc.notify('captions', this.shown);
+    else this.rpc.notify('show', this.shown);
+  }
+
+  /**
+   * The captions of `subject`'s image: the image model's first, then every other shipped captioner's
+   * (soft and hard attention side by side). A comparison that fails is left out, not the panel.
+   */
+  private async caption(subject: ImageSubject, signal: AbortSignal): Promise<ImageCaptionResult[]> {
+    const { engine, output } = this.deps;
+    const first = await engine.request('image.caption', subject, { signal });
+    const others = (await engine.request('model.demos', {}, { signal })).filter((d) => d.format === 'captioner' && d.spec !== subject.spec);
+    const captions = [first];
+    for (const d of others) {
+      try {
+        captions.push(await engine.request('image.caption', { spec: d.spec, file: subject.file }, { signal }));
+      } catch (err) {
+        const e = RpcError.from(err);
+        if (e.code === 'cancelled') throw err;
+        output.warn(`image panel: ${d.label} could not caption ${path.basename(subject.file)}: ${e.message}`);
+      }
+    }
+    return captions;
+  }
+
   private async update(subject: ImageSubject, classIndex?: number): Promise<void> {
     this.inFlight?.abort();
     const controller = (this.inFlight = new AbortController());
@@ -187,11 +215,15 @@ export class ImagePanel {
     this.panel.title = `Attention: ${path.basename(subject.file)}`;
     this.post({ state: 'loading', message: `Running the model on ${path.basename(subject.file)}…`, subject });
     try {
-      const explanation = await this.deps.engine.request('image.explain', { ...subject, classIndex }, { signal: controller.signal });
+      const { kind } = await this.deps.engine.request('image.describe', { spec: subject.spec }, { signal: controller.signal });
+      const shown =
+        kind === 'captioner'
+          ? { captions: await this.caption(subject, controller.signal), subject }
+          : { explanation: await this.deps.engine.request('image.explain', { ...subject, classIndex }, { signal: controller.signal }), subject };
       if (generation !== this.generation) return; // a newer update won
-      this.shown = { explanation, subject };
+      this.shown = shown;
       this.lastStatus = undefined;
-      if (this.load.isLoaded) this.rpc.notify('show', this.shown);
+      if (this.load.isLoaded) this.notifyShown();
     } catch (err) {
       const e = RpcError.from(err);
       if (generation !== this.generation || e.code === 'cancelled') return;

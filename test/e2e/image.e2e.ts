@@ -1,7 +1,8 @@
 /**
  * Image attention in a real VS Code: right-click a PNG in the explorer, choose Visualize Attention,
  * see the overlay and the class list; change the layer and click a patch, and the overlay changes
- * each time; right-click a text file named .png and read the message in the panel.
+ * each time; right-click a text file named .png and read the message in the panel; with a captioner
+ * demo as the image model, read the caption strip (each word drawn over its map, soft and hard).
  * Uses the shipped demo ViT (demo/checkpoints/vit-scenes), the default when no image model is set.
  */
 import * as assert from 'node:assert/strict';
@@ -15,6 +16,8 @@ import { activeWebview, chooseContextMenuItem, expandFolders, explorerItem, runC
 const ANSWER_MS = 60_000;
 /** The shipped VGG-attention demo (E2E_VGG_CHECKPOINT overrides it); the test is skipped without one. */
 const VGG_CHECKPOINT = process.env.E2E_VGG_CHECKPOINT ?? path.join(repoRoot, 'demo', 'checkpoints', 'vgg-attention-scenes');
+/** The shipped captioner demos: the soft one is chosen, the hard one is shown beside it. */
+const CAPTIONER_DEMOS = ['captioner-soft-scenes', 'captioner-hard-scenes'];
 
 /** The drawn overlay (its data-overlay names what it shows once the numbers are drawn). */
 function overlay(view: FrameLocator): Locator {
@@ -236,6 +239,46 @@ describe('image attention in VS Code', function () {
     const maps = await view.locator('[data-testid="overlay-canvas"]').evaluateAll((cs) => cs.map((c) => c.getAttribute('data-map')));
     assert.deepEqual(maps.filter((m) => m !== 'gates-product'), ['gate-pool3', 'gate-pool4', 'grad-cam']);
     await shot(vs, 'vgg');
+  });
+
+  it('captioner: Set Image Model to the soft captioner demo; the panel shows the caption word by word, each word over its map, the hard captioner beside it', async () => {
+    for (const demo of CAPTIONER_DEMOS) assert.ok(existsSync(path.join(repoRoot, 'demo', 'checkpoints', demo, 'model.json')), `the ${demo} demo is missing: npm run train:demos -- ${demo}`);
+    await runCommand(vs.page, 'Attention Debugger: Set Image Model');
+    const input = vs.page.locator('.quick-input-widget input');
+    await vs.page.locator('.quick-input-widget .monaco-list-row', { hasText: CAPTIONER_DEMOS[0] }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await input.fill(CAPTIONER_DEMOS[0]);
+    await input.press('Enter');
+    await visualize(vs, 'scene-05-ring.png');
+    const view = activeWebview(vs.page);
+    // The chosen captioner first, then the other shipped one.
+    const strips = view.locator('[data-testid="caption-strip"]');
+    await expect(strips.first()).toBeVisible(ANSWER_MS);
+    await expect(view.getByTestId('image-name')).toHaveText(/^scene-05-ring\.png$/, ANSWER_MS);
+    assert.deepEqual(await strips.evaluateAll((ss) => ss.map((x) => `${x.getAttribute('data-model')} ${x.getAttribute('data-attention')}`)), ['captioner-soft-scenes soft', 'captioner-hard-scenes hard']);
+    for (let i = 0; i < 2; i++) {
+      const strip = strips.nth(i);
+      const caption = ((await strip.getByTestId('caption-text').textContent()) ?? '').trim();
+      const words = await strip.locator('[data-testid="caption-word"]').evaluateAll((ws) => ws.map((w) => w.getAttribute('data-word')));
+      assert.match(caption, /^a \w+ \w+/, `caption "${caption}"`);
+      assert.deepEqual(words, caption.split(' '), 'one drawing per word of the caption');
+      // Every word's drawing holds the image and its map: many drawn pixels in many colours.
+      const stats = await strip.locator('[data-testid="caption-canvas"]').evaluateAll((cs) =>
+        cs.map((node) => {
+          const c = node as unknown as { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+          const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          let drawn = 0;
+          const colours = new Set<number>();
+          for (let k = 0; k < d.length; k += 4) {
+            if (d[k + 3] > 0) drawn++;
+            colours.add((d[k] << 16) | (d[k + 1] << 8) | d[k + 2]);
+          }
+          return { drawn, colours: colours.size, pixels: c.width * c.height };
+        }),
+      );
+      assert.equal(stats.length, words.length);
+      for (const [k, st] of stats.entries()) assert.ok(st.drawn === st.pixels && st.colours > 50, `the drawing of "${words[k]}" looks empty: ${JSON.stringify(st)}`);
+    }
+    await shot(vs, 'captions');
   });
 
   it('right-click a text file named .png: the panel says what is wrong', async () => {

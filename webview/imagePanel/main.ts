@@ -3,9 +3,11 @@
  * class probabilities and the maps. ViT: [CLS] attention per layer and head (or mean/max over heads),
  * any clicked patch's attention (a page fetched from the engine), and rollout / gradient rollout
  * (fetched again when head fusion or the discard ratio change). VGG-attention: the two gate maps and
- * Grad-CAM side by side. Opacity and the patch grid only restyle what is already here.
+ * Grad-CAM side by side. With a captioner as the image model the host sends captions instead
+ * ('captions'): each word with its map, the captioners side by side (captionView.ts). Opacity and the
+ * patch grid only restyle what is already here.
  */
-import type { HeadFusion, ImageExplainResult, ImageMapPayload } from '../../protocol/image';
+import type { HeadFusion, ImageCaptionResult, ImageExplainResult, ImageMapPayload } from '../../protocol/image';
 import { hostImageSide, ImagePanelState, imagePanelSide, type ImageMapMode as Mode } from '../../protocol/imagePanel';
 import { RpcEndpoint, RpcError } from '../../protocol/rpc';
 import type { TensorPayload } from '../../protocol/tensor';
@@ -14,6 +16,8 @@ import { rgbCss, viridis } from '../common/colormap';
 import { el } from '../common/dom';
 import { registerToolkit } from '../common/toolkit';
 import { hostTransport, panelState } from '../common/vscodeApi';
+import { captionView } from './captionView';
+import { offscreenCanvas as offscreen } from './imageCanvas';
 import { argMax, headSlice, inputRgba, mapMax, movePatch, overlayRgba, patchAt, patchToken, percent, tokenPatch, type HeadChoice } from './overlayMath';
 import { button, dropdown } from '../common/controls';
 
@@ -42,6 +46,8 @@ const app = document.getElementById('app') as HTMLElement;
 
 type Status = { state: 'loading' | 'error' | 'idle'; message: string };
 let explanation: ImageExplainResult | undefined;
+/** With a captioner as the image model: its captions (the image model's first), shown instead. */
+let captions: ImageCaptionResult[] | undefined;
 let status: Status = { state: 'idle', message: 'Right-click a PNG or JPEG in the Explorer and choose "Visualize Attention".' };
 /** Rollout maps for the current controls (the explanation's own, or fetched for other controls). */
 let rollout: { key: string; maps: Promise<ImageMapPayload[]> } | undefined;
@@ -83,14 +89,6 @@ function rolloutMaps(): Promise<ImageMapPayload[]> {
 }
 
 // ---------- drawing ----------
-
-function offscreen(pixels: Uint8ClampedArray<ArrayBuffer>, width: number, height: number): HTMLCanvasElement {
-  const c = document.createElement('canvas');
-  c.width = width;
-  c.height = height;
-  c.getContext('2d')?.putImageData(new ImageData(pixels, width, height), 0, 0);
-  return c;
-}
 
 interface Layer {
   values: Float32Array;
@@ -199,7 +197,7 @@ async function rerun(classIndex: number): Promise<void> {
   }
 }
 
-function header(e: ImageExplainResult): HTMLElement {
+function header(e: Pick<ImageExplainResult, 'image' | 'model' | 'milliseconds'>): HTMLElement {
   const name = e.image.file.split(/[\\/]/).pop() ?? e.image.file;
   const warnings = e.image.warnings.map((w) => el('p', { class: 'warning', 'data-testid': 'image-warning' }, w));
   return el(
@@ -413,6 +411,12 @@ function update(patch: Partial<State>): void {
 
 function render(): void {
   renderGeneration++;
+  if (captions) {
+    let view = captionView(captions, state.get().opacity);
+    const redraw = () => view.replaceWith((view = captionView(captions!, state.get().opacity)));
+    app.replaceChildren(header(captions[0]), statusNode(), el('div', { class: 'toolbar' }, el('div', { class: 'row' }, opacityControl(redraw))), view);
+    return;
+  }
   const e = explanation;
   if (!e) {
     app.replaceChildren(statusNode());
@@ -426,6 +430,7 @@ rpc.on('restore', (controls) => update(controls));
 rpc.on('show', ({ explanation: e, subject }) => {
   shownAt = performance.now();
   explanation = e;
+  captions = undefined;
   rollout = undefined;
   queryPages.clear();
   const s = state.get();
@@ -436,11 +441,18 @@ rpc.on('show', ({ explanation: e, subject }) => {
   status = { state: 'idle', message: '' };
   render();
 });
+rpc.on('captions', ({ captions: c, subject }) => {
+  captions = c;
+  explanation = undefined;
+  state.update({ subject });
+  status = { state: 'idle', message: '' };
+  render();
+});
 rpc.on('status', (s) => {
   if (s.subject) state.update({ subject: s.subject });
-  if (s.state === 'error') explanation = undefined; // a bad image: the message replaces the drawing
+  if (s.state === 'error') explanation = captions = undefined; // a bad image: the message replaces the drawing
   status = { state: s.state, message: s.message };
-  if (s.state === 'error' || !explanation) render();
+  if (s.state === 'error' || !(explanation || captions)) render();
   else setStatus(status);
 });
 
