@@ -11,10 +11,10 @@
  *    product;
  *  - a left-hand side shared by every batch ([M, K] x [batch, K, N]) is one [batch*N, K] x [K, M]
  *    product on the transposed operands, transposed back;
- *  - a truly batched product with slices up to 64x64x64 and n a multiple of 4 (attention heads)
- *    runs on the WebAssembly SIMD module of simdBatchedProduct.ts (3-7x the stock loop, measured
- *    here); larger slices are one XNNPACK product each; other small ones stay on the stock loop,
- *    which is then faster than per-slice calls.
+ *  - a truly batched product with slices up to 64x64x64 (attention heads) runs on the WebAssembly
+ *    SIMD module of simdBatchedProduct.ts (3-7x the stock loop, measured here); larger slices are
+ *    one XNNPACK product each; without WebAssembly SIMD, small ones stay on the stock loop, which
+ *    is then faster than per-slice calls.
  *
  * The arithmetic is the same sum of products in the same precision (float32), so results match the
  * cpu backend's BatchMatMul within float32 rounding (the tests check 1e-5 relative). Broadcasting
@@ -32,7 +32,7 @@ type Info = tf.TensorInfo;
  * 0.38 ms, as the per-call overhead of about 12 µs dominates). */
 export const PER_SLICE_MIN_MACS = 32 * 32 * 32;
 
-/** Batched slices below this many multiply-adds (with n a multiple of 4) go to the SIMD module
+/** Batched slices below this many multiply-adds go to the SIMD module
  * (measured faster than per-slice XNNPACK up to there: 4 slices of 64x64x32, 53-62 µs of CPU against
  * 66-108 µs; 8 of 64x64x64 about even, 190-250 against 210, hence the limit). */
 export const SIMD_MAX_MACS = 64 * 64 * 64 + 1;
@@ -112,7 +112,7 @@ export function makeFastBatchMatMul(stock: tf.KernelConfig): tf.KernelFunc {
     if (tf.util.sizeFromShape(outShape.slice(0, -2)) !== batch) return stockFunc(args);
     if (batchA > 1 && batchB > 1) {
       // Small batched slices (attention heads): SIMD, else the stock loop (it beats per-slice calls).
-      const simd = m * n * k < SIMD_MAX_MACS && batchA === batchB && n % 4 === 0 ? simdProduct() : undefined;
+      const simd = m * n * k < SIMD_MAX_MACS && batchA === batchB ? simdProduct() : undefined;
       if (simd) {
         const out = backend.makeOutput(outShape, 'float32');
         const heap = (x: Info) => backend.typedArrayFromHeap(x) as Float32Array; // after the allocation

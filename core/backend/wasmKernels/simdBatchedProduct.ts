@@ -15,7 +15,7 @@
  * `createSimdBatchedProduct` returns undefined and callers keep the stock kernel.
  */
 
-import { I32, V128, addTo, countDown, instantiate, op, type WasmFunction } from './wasmAssembler';
+import { F32, I32, V128, addTo, countDown, instantiate, op, type WasmFunction } from './wasmAssembler';
 
 // Parameters (byte addresses and sizes; a's element (i, k) is at A + i*A_ROW_STEP + k*A_K_STEP
 // within a slice, so a transposed a is read in place), then locals.
@@ -23,6 +23,7 @@ const [A, B, C, BATCH, M, K, N, A_ROW_STEP, A_K_STEP] = [0, 1, 2, 3, 4, 5, 6, 7,
 const [NB, ROW, J, KK, PA, PB, AROW, BMAT, CROW, BI, AMAT] = [9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
 const ACC = [20, 21, 22, 23];
 const AV = 24;
+const SUM = 25; // f32, for the last n % 4 columns
 
 /** c[ROW, J .. J + 4*vectors) = sum over k of a[ROW, k] * b[k, J ..], `vectors` accumulators. */
 function columnBlock(vectors: number): number[] {
@@ -55,6 +56,27 @@ function columnLoop(vectors: number): number[] {
   ];
 }
 
+/** while (J < NB) one column at a time in float32: the n % 4 columns left after the vectors. */
+function scalarColumns(): number[] {
+  return [
+    ...op.block,
+    ...op.loop,
+    ...op.get(J), ...op.get(NB), ...op.geU, ...op.brIf(1),
+    ...op.f32Zero, ...op.set(SUM),
+    ...op.get(AROW), ...op.set(PA), ...op.get(BMAT), ...op.get(J), ...op.add, ...op.set(PB), ...op.get(K), ...op.set(KK),
+    ...op.loop,
+    ...op.get(SUM), ...op.get(PA), ...op.f32Load(), ...op.get(PB), ...op.f32Load(), ...op.f32Mul, ...op.f32Add, ...op.set(SUM),
+    ...addTo(PA, op.get(A_K_STEP)), ...addTo(PB, op.get(NB)),
+    ...countDown(KK),
+    ...op.end,
+    ...op.get(CROW), ...op.get(J), ...op.add, ...op.get(SUM), ...op.f32Store(),
+    ...addTo(J, op.i32(4)),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+  ];
+}
+
 /** bmm(a, b, c, batch, m, k, n, aRowStep, aKStep) */
 function bmmFunction(): WasmFunction {
   const code = [
@@ -70,6 +92,7 @@ function bmmFunction(): WasmFunction {
     ...op.i32(0), ...op.set(J),
     ...columnLoop(4),
     ...columnLoop(1),
+    ...scalarColumns(),
     ...addTo(AROW, op.get(A_ROW_STEP)),
     ...addTo(CROW, op.get(NB)),
     ...countDown(ROW),
@@ -79,7 +102,7 @@ function bmmFunction(): WasmFunction {
     ...countDown(BI),
     ...op.end,
   ];
-  return { name: 'bmm', params: new Array<number>(9).fill(I32), locals: [...new Array<number>(11).fill(I32), ...new Array<number>(5).fill(V128)], code };
+  return { name: 'bmm', params: new Array<number>(9).fill(I32), locals: [...new Array<number>(11).fill(I32), ...new Array<number>(5).fill(V128), F32], code };
 }
 
 /** transpose(src, dst, batch, rows, cols): [batch, rows, cols] at src to [batch, cols, rows] at dst
@@ -119,8 +142,7 @@ function transposeFunction(): WasmFunction {
 export interface SimdBatchedProduct {
   /**
    * out[i] = op(a[i]) op(b[i]) for i < batch, where a holds [batch, m, k] (or [batch, k, m] when
-   * transposeA) and b [batch, k, n] (or [batch, n, k] when transposeB), float32, row-major; n must
-   * be a multiple of 4.
+   * transposeA) and b [batch, k, n] (or [batch, n, k] when transposeB), float32, row-major.
    */
   run(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, k: number, n: number, transposeA: boolean, transposeB: boolean): void;
 }

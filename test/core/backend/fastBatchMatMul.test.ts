@@ -49,7 +49,8 @@ const CASES: Case[] = [
   { outerA: [], outerB: [3], m: 5, k: 7, n: 4 }, // shared left-hand side
   { outerA: [1], outerB: [2, 3], m: 6, k: 5, n: 7 }, // shared left-hand side, broadcast
   { outerA: [6], outerB: [6], m: 5, k: 7, n: 4 }, // batched, small slices (SIMD, 4 columns)
-  { outerA: [6], outerB: [6], m: 5, k: 7, n: 3 }, // batched, small slices, n not a multiple of 4 (stock loop)
+  { outerA: [6], outerB: [6], m: 5, k: 7, n: 3 }, // batched, small slices, n not a multiple of 4 (SIMD, single columns)
+  { outerA: [2, 4], outerB: [2, 4], m: 65, k: 16, n: 65 }, // ViT's heads: 64 patches and [CLS]
   { outerA: [2, 4], outerB: [2, 4], m: 16, k: 16, n: 16 }, // attention heads (SIMD, 16 columns)
   { outerA: [3], outerB: [3], m: 7, k: 9, n: 36 }, // SIMD, 16 columns then 4
   { outerA: [2], outerB: [2], m: 64, k: 64, n: 64 }, // SIMD, largest slices it takes

@@ -1,6 +1,7 @@
 /**
  * The SIMD module for small batched products, on its own: every transpose combination and column
- * count (16-column blocks, 4-column tail) against a float64 loop written out here.
+ * count (16-column blocks, 4-column blocks, single last columns) against a float64 loop written
+ * out here.
  */
 import * as assert from 'node:assert/strict';
 import { createSimdBatchedProduct } from '../../../core/backend/wasmKernels/simdBatchedProduct';
@@ -32,7 +33,7 @@ describe('SIMD batched product module', () => {
   });
 
   const rng = new Rng(5);
-  for (const [batch, m, k, n] of [[1, 1, 1, 4], [3, 5, 7, 4], [128, 16, 16, 16], [2, 3, 5, 20], [4, 33, 9, 36], [2, 64, 32, 64]]) {
+  for (const [batch, m, k, n] of [[1, 1, 1, 4], [3, 5, 7, 4], [128, 16, 16, 16], [2, 3, 5, 20], [4, 33, 9, 36], [2, 64, 32, 64], [1, 3, 4, 1], [2, 5, 7, 3], [2, 4, 9, 18], [3, 65, 16, 65]]) {
     for (const ta of [false, true]) {
       for (const tb of [false, true]) {
         it(`${batch} x [${m}x${k}] x [${k}x${n}], transposeA ${ta}, transposeB ${tb}, equals the loop within 1e-5`, () => {
