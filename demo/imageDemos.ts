@@ -59,5 +59,5 @@ function imageDemo(name: string, kind: ImageModelKind, description: string): Dem
 
 export const imageDemos: DemoSpec[] = [
   imageDemo('vit-scenes', 'vit', 'ViT (64x64, 8x8 patches, 4 blocks, 4 heads) that names the red shape in a cluttered scene'),
-  imageDemo('vgg-attention-scenes', 'vgg-attention', 'VGG-16 (1/16 width) with attention gates after pool3 and pool4, same task'),
+  imageDemo('vgg-attention-scenes', 'vgg-attention', 'VGG-16 (1/16 width) with attention gates on conv3_3 and conv4_3 (the inputs of pool3 and pool4), same task'),
 ];

@@ -19,12 +19,12 @@ export interface VggBatchExplanation {
   /** [B, K] row-major. */
   logits: Float32Array;
   classes: Int32Array;
-  /** pool3's gate then pool4's: per example a [rows, cols] map. */
+  /** Block 3's gate then block 4's: per example a [rows, cols] map. */
   gateMaps: { grid: MapGrid; maps: Float32Array[] }[];
   /** Grad-CAM on conv5_3, per example [rows, cols] (not normalised; 0 where no evidence). */
   gradCam: { grid: MapGrid; maps: Float32Array[] };
-  /** Where both gates agree: pool3's map times pool4's map (each pool4 cell covers a block of
-   * pool3 cells), renormalised to sum to 1, on pool3's grid. */
+  /** Where both gates agree: block 3's map times block 4's (each of block 4's cells covers a block of
+   * block 3's cells), renormalised to sum to 1, on block 3's grid. */
   gatesProduct: { grid: MapGrid; maps: Float32Array[] };
 }
 
@@ -71,6 +71,6 @@ export function explainVggBatch(model: VggAttentionModel, x: tf.Tensor4D, option
     gradCam: split(cam),
     gatesProduct: { grid: g3.grid, maps: g3.maps.map((m, i) => gateProduct(m, g3.grid, g4.maps[i], g4.grid)) },
   };
-  tf.dispose([f.pool3, f.pool4, f.conv5, out.logits, ...out.gateMaps, cam]);
+  tf.dispose([f.local3, f.local4, f.conv5, out.logits, ...out.gateMaps, cam]);
   return result;
 }

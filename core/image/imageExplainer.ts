@@ -7,8 +7,8 @@
  * - ViT: 'rollout' (head fusion and discard ratio as asked), 'gradient-rollout', and
  *   'cls-attention-last' (last block's [CLS] row, mean of heads); plus the raw attention
  *   [L, H, T, T] and its gradients for the panel's per-layer, per-head and per-patch views.
- * - VGG-attention: 'gate-pool3', 'gate-pool4' (each sums to 1), 'gates-product' (where both agree,
- *   on pool3's grid) and 'grad-cam' (conv5_3).
+ * - VGG-attention: 'gate-pool3', 'gate-pool4' (blocks 3 and 4's gates, each sums to 1),
+ *   'gates-product' (where both agree, on block 3's grid) and 'grad-cam' (conv5_3).
  */
 import * as tf from '@tensorflow/tfjs';
 import { attentionRolloutRow, clsPatchMap, fuseHeads, gradientRolloutRow, patchesOfRow, type AttentionDims, type HeadFusion } from '../explain/attentionRollout';
@@ -164,10 +164,11 @@ export class ImageExplainer {
         const e = explainVggBatch(this.model, x, { classes });
         logits = e.logits;
         explained = e.classes[0];
+        const [l3, l4] = this.model.gateLayers;
         maps = [
-          { id: 'gate-pool3', label: 'Attention gate after pool3', grid: e.gateMaps[0].grid, values: e.gateMaps[0].maps[0] },
-          { id: 'gate-pool4', label: 'Attention gate after pool4', grid: e.gateMaps[1].grid, values: e.gateMaps[1].maps[0] },
-          { id: 'gates-product', label: 'Both gates: pool3 map x pool4 map', grid: e.gatesProduct.grid, values: e.gatesProduct.maps[0] },
+          { id: 'gate-pool3', label: `Attention gate on ${l3}`, grid: e.gateMaps[0].grid, values: e.gateMaps[0].maps[0] },
+          { id: 'gate-pool4', label: `Attention gate on ${l4}`, grid: e.gateMaps[1].grid, values: e.gateMaps[1].maps[0] },
+          { id: 'gates-product', label: `Both gates: ${l3} map x ${l4} map`, grid: e.gatesProduct.grid, values: e.gatesProduct.maps[0] },
           { id: 'grad-cam', label: 'Grad-CAM (last conv block)', grid: e.gradCam.grid, values: e.gradCam.maps[0] },
         ];
       } else {

@@ -1,11 +1,14 @@
 /**
  * VGG-16 with trainable attention (Jetley et al. 2018): the VGG-16 layout (13 3x3 convs in 5 blocks,
  * each conv + batch norm + ReLU, a 2x2 max pool after each block), widths scaled by a multiplier.
- * Attention gates read the local features L after pool3 and pool4, guided by the pool5 output g;
- * the classifier sees only the two attended vectors, concatenated.
+ * Attention gates read the local features L of blocks 3 and 4, guided by the pool5 output g: by
+ * default conv3_3 and conv4_3 (the inputs of pool3 and pool4; gatePlacement 'before-pool'), or
+ * pool3 and pool4 ('after-pool'). The classifier sees only the two attended vectors, concatenated.
+ * The gates keep the names gate_pool3 / gate_pool4 (weights, map ids) either way: block 3's and 4's.
  *
- * Shapes for a 64x64 input: pool3 [B, 8, 8, C3], pool4 [B, 4, 4, C4], conv5_3 [B, 4, 4, C5],
- * pool5 = g [B, 2, 2, C5]; gate maps [B, 8, 8] (up factor 4) and [B, 4, 4] (up factor 2).
+ * Shapes for a 64x64 input: conv3_3 [B, 16, 16, C3], conv4_3 [B, 8, 8, C4], conv5_3 [B, 4, 4, C5],
+ * pool5 = g [B, 2, 2, C5]; gate maps [B, 16, 16] (up factor 8) and [B, 8, 8] (up factor 4). After
+ * the pools: pool3 [B, 8, 8, C3] and pool4 [B, 4, 4, C4] give maps [B, 8, 8] and [B, 4, 4].
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ImageModel } from '../../image/imageModel';
@@ -20,10 +23,10 @@ const BN_MOMENTUM = 0.9;
 
 /** The features the gates and Grad-CAM need, computed by the convolutional trunk. */
 export interface VggFeatures {
-  /** [B, h3, w3, C3] */
-  pool3: tf.Tensor4D;
-  /** [B, h4, w4, C4] */
-  pool4: tf.Tensor4D;
+  /** Block 3's local features for its gate (pool3, or conv3_3 before the pool) [B, h3, w3, C3]. */
+  local3: tf.Tensor4D;
+  /** Block 4's local features for its gate (pool4, or conv4_3 before the pool) [B, h4, w4, C4]. */
+  local4: tf.Tensor4D;
   /** The last conv block's output (conv5_3 after ReLU, before pool5) [B, h4, w4, C5]: Grad-CAM's layer. */
   conv5: tf.Tensor4D;
 }
@@ -33,8 +36,6 @@ export interface VggAttentionOutput {
   /** Gate maps, each [B, h, w] summing to 1 over space: pool3's, then pool4's. */
   gateMaps: tf.Tensor3D[];
 }
-
-export const VGG_GATE_NAMES = ['pool3', 'pool4'] as const;
 
 export class VggAttentionModel implements ImageModel {
   readonly kind = 'vgg-attention' as const;
@@ -72,6 +73,10 @@ export class VggAttentionModel implements ImageModel {
     this.params = p;
   }
 
+  /** The layers the two gates read (for labels): conv3_3 and conv4_3, or pool3 and pool4. */
+  get gateLayers(): readonly [string, string] {
+    return this.cfg.gatePlacement === 'before-pool' ? ['conv3_3', 'conv4_3'] : ['pool3', 'pool4'];
+  }
   get imageSize(): number {
     return this.cfg.imageSize;
   }
@@ -106,17 +111,20 @@ export class VggAttentionModel implements ImageModel {
     }
     return tf.tidy(() => {
       let h = x.sub(PIXEL_MEAN).div(PIXEL_STD) as tf.Tensor4D;
-      const pools: tf.Tensor4D[] = [];
+      const beforePool = this.cfg.gatePlacement === 'before-pool';
+      const locals: tf.Tensor4D[] = [];
       let conv5 = h;
       VGG16_CONVS_PER_BLOCK.forEach((n, blockIndex) => {
         for (let j = 0; j < n; j++) h = this.convBnRelu(h, `conv${blockIndex + 1}_${j + 1}`, training);
-        if (blockIndex === 4) conv5 = h;
-        else {
-          h = tf.maxPool(h, 2, 2, 'valid');
-          pools.push(h);
+        if (blockIndex === 4) {
+          conv5 = h;
+          return;
         }
+        if (beforePool) locals.push(h);
+        h = tf.maxPool(h, 2, 2, 'valid');
+        if (!beforePool) locals.push(h);
       });
-      return { pool3: pools[2], pool4: pools[3], conv5 };
+      return { local3: locals[2], local4: locals[3], conv5 };
     });
   }
 
@@ -127,8 +135,8 @@ export class VggAttentionModel implements ImageModel {
       const params = this.params;
       const g = tf.maxPool(f.conv5, 2, 2, 'valid'); // pool5: the global feature [B, gh, gw, C5]
       const act = this.cfg.gateActivation;
-      const g3 = attentionGate(params, 'gate_pool3', f.pool3, g, act);
-      const g4 = attentionGate(params, 'gate_pool4', f.pool4, g, act);
+      const g3 = attentionGate(params, 'gate_pool3', f.local3, g, act);
+      const g4 = attentionGate(params, 'gate_pool4', f.local4, g, act);
       let a3: tf.Tensor2D = g3.attended;
       let a4: tf.Tensor2D = g4.attended;
       const p = this.cfg.gateDropout;
@@ -148,7 +156,7 @@ export class VggAttentionModel implements ImageModel {
   forward(x: tf.Tensor4D): VggAttentionOutput {
     const f = this.features(x, false);
     const out = this.head(f);
-    tf.dispose([f.pool3, f.pool4, f.conv5]);
+    tf.dispose([f.local3, f.local4, f.conv5]);
     return out;
   }
 

@@ -15,6 +15,12 @@ export const VggAttentionConfig = z.object({
   /** Non-linearity between adding L and upsampled g and the 1-channel convolution: 'relu' (as in the
    * common implementation) or 'none' (the paper's linear compatibility). */
   gateActivation: z.enum(['relu', 'none']).default('relu'),
+  /** Which features of blocks 3 and 4 the gates read as L: 'before-pool' (conv3_3 and conv4_3, grids
+   * of imageSize/4 and /8) or 'after-pool' (pool3 and pool4, /8 and /16). Before the pools a gate
+   * cell spans 4 px instead of 8 on a 64x64 scene, so the cell the gate weighs most has its centre
+   * on the object it attends to: the pool3 gate's maximum cell overlapped the target's box for 86-96%
+   * of held-out scenes but had its centre in the box for only ~70%. */
+  gatePlacement: z.enum(['after-pool', 'before-pool']).default('before-pool'),
   /** Training only: the probability that, for an example, one of the two attended vectors (chosen
    * at random) is zeroed before the classifier, so each gate must find the object on its own.
    * 0 turns it off. Inference always uses both. */

@@ -36,7 +36,7 @@ describe('image explainer', () => {
     try {
       const e = await explainer.explainFile(path.join(IMAGES, 'scene-05-ring.png'), { classIndex: 4 });
       assert.equal(e.explainedClass, 4);
-      assert.deepEqual(e.maps.map((m) => [m.id, m.grid.rows, m.grid.cols]), [['gate-pool3', 8, 8], ['gate-pool4', 4, 4], ['gates-product', 8, 8], ['grad-cam', 4, 4]]);
+      assert.deepEqual(e.maps.map((m) => [m.id, m.grid.rows, m.grid.cols]), [['gate-pool3', 16, 16], ['gate-pool4', 8, 8], ['gates-product', 16, 16], ['grad-cam', 4, 4]]);
       for (const m of e.maps.slice(0, 3)) assert.ok(Math.abs(m.values.reduce((a, b) => a + b, 0) - 1) < 1e-5);
     } finally {
       explainer.dispose();

@@ -15,13 +15,14 @@ const SMALL = { imageSize: 64, widthMultiplier: 1 / 16, numClasses: 5, seed: 5 }
 describe('VGG-16 with attention gates', () => {
   useWasmBackend();
 
-  it('has the VGG-16 layout: 13 convs in 5 blocks, gates after pool3 and pool4', () => {
+  it('has the VGG-16 layout: 13 convs in 5 blocks, gates on blocks 3 and 4 (conv3_3, conv4_3 by default)', () => {
     const model = new VggAttentionModel(SMALL);
     const convs = Object.keys(model.params.named()).filter((n) => /^conv\d_\d\/kernel$/.test(n));
     assert.deepEqual(convs, ['conv1_1', 'conv1_2', 'conv2_1', 'conv2_2', 'conv3_1', 'conv3_2', 'conv3_3', 'conv4_1', 'conv4_2', 'conv4_3', 'conv5_1', 'conv5_2', 'conv5_3'].map((n) => `${n}/kernel`));
     assert.deepEqual(model.widths, [4, 8, 16, 32, 32]);
     assert.deepEqual(model.params.get('gate_pool3/local/kernel').shape, [1, 1, 16, 32]);
     assert.deepEqual(model.params.get('gate_pool4/global/kernel').shape, [1, 1, 32, 32]);
+    assert.deepEqual(model.gateLayers, ['conv3_3', 'conv4_3']);
     model.dispose();
   });
 
@@ -30,7 +31,7 @@ describe('VGG-16 with attention gates', () => {
     const x = tf.randomUniform([2, 64, 64, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
     const out = model.forward(x);
     assert.deepEqual(out.logits.shape, [2, 5]);
-    assert.deepEqual(out.gateMaps.map((m) => m.shape), [[2, 8, 8], [2, 4, 4]]);
+    assert.deepEqual(out.gateMaps.map((m) => m.shape), [[2, 16, 16], [2, 8, 8]]);
     for (const m of out.gateMaps) {
       const sums = m.sum([1, 2]).dataSync();
       assert.ok(sums.every((s) => Math.abs(s - 1) < 1e-5), `gate sums ${sums}`);
@@ -38,6 +39,24 @@ describe('VGG-16 with attention gates', () => {
     }
     tf.dispose([x, out.logits, ...out.gateMaps]);
     model.dispose();
+  });
+
+  it("gatePlacement 'after-pool' gates pool3 and pool4: half as fine maps that sum to 1, the same weights", () => {
+    const before = new VggAttentionModel(SMALL);
+    const after = new VggAttentionModel({ ...SMALL, gatePlacement: 'after-pool' });
+    assert.deepEqual(after.gateLayers, ['pool3', 'pool4']);
+    const x = tf.randomUniform([2, 64, 64, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
+    const out = after.forward(x);
+    assert.deepEqual(out.gateMaps.map((m) => m.shape), [[2, 8, 8], [2, 4, 4]]);
+    for (const m of out.gateMaps) {
+      const sums = m.sum([1, 2]).dataSync();
+      assert.ok(sums.every((s) => Math.abs(s - 1) < 1e-5), `gate sums ${sums}`);
+    }
+    const shapes = (m: VggAttentionModel) => Object.fromEntries(Object.entries(m.params.named()).map(([k, v]) => [k, v.shape]));
+    assert.deepEqual(shapes(before), shapes(after));
+    tf.dispose([x, out.logits, ...out.gateMaps]);
+    after.dispose();
+    before.dispose();
   });
 
   it('a gate computes softmax(conv(relu(conv(L) + up(conv(g))))) and the A-weighted sum of L', () => {
