@@ -9,6 +9,7 @@ import { RpcError } from '../../protocol/rpc';
 import { readCheckpoint, writeCheckpoint } from '../checkpoint/checkpointFiles';
 import { VitModel } from '../models/vit/vit';
 import { VggAttentionModel } from '../models/vggAttention/vggAttention';
+import { VGG_CHECKPOINT_LEGACY_DEFAULTS } from '../models/vggAttention/vggAttentionConfig';
 import { IMAGE_MODEL_KINDS, type ImageModel, type ImageModelKind } from './imageModel';
 
 export interface ImageModelTopology {
@@ -52,7 +53,9 @@ export async function loadImageModel(modelJsonOrDir: string): Promise<LoadedImag
   }
   let model: ImageModel;
   try {
-    model = createImageModel(a.format as ImageModelKind, topology.config as Record<string, unknown>);
+    const saved = topology.config as Record<string, unknown>;
+    const config = a.format === 'vgg-attention' ? { ...VGG_CHECKPOINT_LEGACY_DEFAULTS, ...saved } : saved;
+    model = createImageModel(a.format as ImageModelKind, config);
   } catch (err) {
     throw new RpcError('invalid-checkpoint', `${file}: its ${a.format} config is invalid: ${(err as Error).message}`);
   }

@@ -31,6 +31,11 @@ export const VggAttentionConfig = z.object({
 export type VggAttentionConfig = z.infer<typeof VggAttentionConfig>;
 export type VggAttentionArgs = z.input<typeof VggAttentionConfig>;
 
+/** Checkpoints saved before `gatePlacement` existed gated pool3 and pool4; a config read from such a
+ * file must not pick up today's default, since the weights have the same shapes either way and the
+ * model would load silently with its gates on the wrong layers. */
+export const VGG_CHECKPOINT_LEGACY_DEFAULTS: Partial<VggAttentionArgs> = { gatePlacement: 'after-pool' };
+
 export function resolveVggAttentionConfig(args: VggAttentionArgs = {}): VggAttentionConfig {
   const c = VggAttentionConfig.parse(args);
   if (c.imageSize % 32 !== 0) throw new Error(`VGG-attention imageSize ${c.imageSize} is not a multiple of 32`);

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -137,5 +137,29 @@ describe('VGG-16 with attention gates', () => {
     }
     x.dispose();
     model.dispose();
+  });
+
+  it('a checkpoint saved before gatePlacement existed loads with its gates after the pools, as trained', async () => {
+    const old = new VggAttentionModel({ ...SMALL, gatePlacement: 'after-pool' });
+    const dir = mkdtempSync(path.join(tmpdir(), 'vgg-legacy-'));
+    const x = tf.randomUniform([1, 64, 64, 3], 0, 1, 'float32', 6) as tf.Tensor4D;
+    try {
+      await saveImageModel(old, dir, ['a', 'b', 'c', 'd', 'e']);
+      const file = path.join(dir, 'model.json');
+      const json = JSON.parse(readFileSync(file, 'utf8'));
+      delete json.modelTopology.config.gatePlacement;
+      writeFileSync(file, JSON.stringify(json));
+      const loaded = await loadImageModel(dir);
+      assert.deepEqual((loaded.model as VggAttentionModel).gateLayers, ['pool3', 'pool4']);
+      const a = old.logits(x, false);
+      const b = loaded.model.logits(x, false);
+      assert.equal(maxAbsDiff(a.dataSync(), b.dataSync()), 0);
+      tf.dispose([a, b]);
+      loaded.model.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      x.dispose();
+      old.dispose();
+    }
   });
 });
