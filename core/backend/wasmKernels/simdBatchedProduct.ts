@@ -5,11 +5,12 @@
  * attention score, context and their gradients went through the slow loop.
  *
  * The module is a few hundred bytes written out below with wasmAssembler.ts (no build step,
- * nothing native): bmm computing c[i] = a[i] b[i] for float32 [m, k] x [k, n] slices (a row-major or transposed,
- * b row-major), n a multiple of 4, in its own memory. Each output row is built 16 columns at a time in
- * four f32x4 accumulators (then 4 at a time), summing over k in order: the same sum of products as
- * the scalar loop, in float32. Operands are copied in (b transposed on the way when its flag asks)
- * and the result copied out: small next to the product.
+ * nothing native): bmm computes c[i] = a[i] b[i] for float32 [m, k] x [k, n] slices (a row-major
+ * or transposed, b row-major) in its own memory. Each output row is built 16 columns at a time in
+ * four f32x4 accumulators, then 4 at a time, then the n % 4 last columns one by one, summing over k
+ * in order: the same sum of products as the scalar loop, in float32. Operands are copied in (b
+ * transposed by the module's transpose when its flag asks) and the result copied out: small next
+ * to the product.
  *
  * Where WebAssembly SIMD is missing (it is in Node 16.4+ and every current Electron),
  * `createSimdBatchedProduct` returns undefined and callers keep the stock kernel.
