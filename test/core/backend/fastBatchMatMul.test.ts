@@ -55,7 +55,7 @@ const CASES: Case[] = [
   { outerA: [3], outerB: [3], m: 7, k: 9, n: 36 }, // SIMD, 16 columns then 4
   { outerA: [2], outerB: [2], m: 64, k: 64, n: 64 }, // SIMD, largest slices it takes
   { outerA: [2, 3], outerB: [1, 3], m: 4, k: 3, n: 5 }, // batched, broadcast inner batch dim
-  { outerA: [3], outerB: [3], m: 50, k: 60, n: 50 }, // batched, per-slice XNNPACK (n not a multiple of 4)
+  { outerA: [3], outerB: [3], m: 50, k: 60, n: 50 }, // batched, SIMD (16-column blocks and a 2-column tail)
   { outerA: [2], outerB: [2], m: 65, k: 64, n: 64 }, // batched, per-slice XNNPACK (above the SIMD size)
   { outerA: [2, 2], outerB: [1, 2], m: 32, k: 33, n: 34 }, // per-slice, broadcast
   { outerA: [4, 1], outerB: [1, 4], m: 5, k: 7, n: 4 }, // batches broadcast both ways: 16 products (stock kernel)
