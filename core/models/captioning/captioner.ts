@@ -39,7 +39,7 @@ export class Captioner {
   constructor(args: CaptionerArgs, seed = 1) {
     this.config = resolveCaptionerConfig(args);
     this.params = new ParamStore(new Rng(seed));
-    this.encoder = new CnnEncoder(this.params, 'encoder', { imageSize: this.config.imageSize, channels: this.config.channels, positionDim: this.config.positionDim });
+    this.encoder = new CnnEncoder(this.params, 'encoder', { imageSize: this.config.imageSize, channels: this.config.channels, poolLast: this.config.poolLast, positionDim: this.config.positionDim });
     this.decoder = new CaptionDecoder(this.params, 'decoder', this.config, this.encoder.featureDim);
   }
 

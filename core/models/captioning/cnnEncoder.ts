@@ -1,5 +1,6 @@
 /**
- * The captioner's CNN: blocks of conv3x3 (same padding) + ReLU + 2x2 max-pool, then the last
+ * The captioner's CNN: blocks of conv3x3 (same padding) + ReLU + 2x2 max-pool (the last block's pool
+ * optional), then the last
  * block's activations as a grid of L = side x side feature vectors (Xu et al. use a VGG conv layer;
  * a small CNN suffices for the generated scenes). Row-major locations: l = y * side + x.
  *
@@ -10,11 +11,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { RpcError } from '../../../protocol/rpc';
 import type { ParamStore } from '../transformer/params';
+import { gridSide } from './config';
 
 export interface CnnEncoderArgs {
   imageSize: number;
   /** Output channels per block. */
   channels: number[];
+  /** Whether the last block pools. */
+  poolLast: boolean;
   /** Width of the learned position vector appended to each location's features (0 = none). */
   positionDim: number;
 }
@@ -31,7 +35,7 @@ export class CnnEncoder {
       this.biases.push(p.zeros(`${name}/conv${i}/bias`, [cOut]));
       cIn = cOut;
     });
-    const side = args.imageSize / 2 ** args.channels.length;
+    const side = gridSide(args);
     if (args.positionDim > 0) this.positions = p.normal(`${name}/positions`, [side * side, args.positionDim], 0.5);
   }
 
@@ -48,7 +52,7 @@ export class CnnEncoder {
     let x: tf.Tensor4D = images.sub(0.5) as tf.Tensor4D; // centred pixels
     this.kernels.forEach((k, i) => {
       const y = tf.relu(tf.conv2d(x, k as tf.Tensor4D, 1, 'same').add(this.biases[i])) as tf.Tensor4D; // [B, s, s, c]
-      x = tf.maxPool(y, 2, 2, 'valid'); // [B, s/2, s/2, c]
+      x = i < this.kernels.length - 1 || this.args.poolLast ? tf.maxPool(y, 2, 2, 'valid') : y; // [B, s/2, s/2, c]
     });
     const [B, h, w, c] = x.shape;
     const grid = x.reshape([B, h * w, c]) as tf.Tensor3D; // [B, L, C]

@@ -13,10 +13,16 @@ export interface CaptionerArgs {
   vocabSize: number;
   /** Default 'soft'. */
   attention?: CaptionAttention;
-  /** Input side in pixels, 32 or 64 (default 64); the grid is imageSize / 2^channels.length per side. */
+  /** Input side in pixels, 32 or 64 (default 64); the grid is imageSize / 2^(pooled blocks) per side. */
   imageSize?: number;
   /** Output channels of each conv3x3 + ReLU + 2x2 max-pool block (default [16, 32, 32]: 64 px -> 8 x 8 grid). */
   channels?: number[];
+  /**
+   * Whether the last block pools too (default true). Without it the grid is twice as fine (16 x 16
+   * for [8, 16, 32] at 64 px) while each cell's features still see as far: a map that can point
+   * within a small shape.
+   */
+  poolLast?: boolean;
   /** Width of a learned position vector appended to each grid location's features (default 0 = none). */
   positionDim?: number;
   /** Word embedding width (default 32). */
@@ -45,6 +51,7 @@ export function resolveCaptionerConfig(a: CaptionerArgs): CaptionerConfig {
     attention: a.attention ?? 'soft',
     imageSize: a.imageSize ?? 64,
     channels: a.channels ?? [16, 32, 32],
+    poolLast: a.poolLast ?? true,
     positionDim: a.positionDim ?? 0,
     embedDim: a.embedDim ?? 32,
     units: a.units ?? 64,
@@ -59,14 +66,18 @@ export function resolveCaptionerConfig(a: CaptionerArgs): CaptionerConfig {
   if (c.attention !== 'soft' && c.attention !== 'hard') throw new RpcError('invalid-input', `captioner: attention must be 'soft' or 'hard', got '${String(c.attention)}'`);
   if (c.initialState !== 'mean-features' && c.initialState !== 'zeros') throw new RpcError('invalid-input', `captioner: initialState must be 'mean-features' or 'zeros', got '${String(c.initialState)}'`);
   if (c.channels.length < 1 || c.channels.some((n) => !Number.isInteger(n) || n < 1)) throw new RpcError('invalid-input', `captioner: channels must be positive integers, got [${c.channels}]`);
-  const grid = c.imageSize / 2 ** c.channels.length;
-  if (!Number.isInteger(grid) || grid < 1) throw new RpcError('invalid-input', `captioner: imageSize ${c.imageSize} is not divisible by 2^${c.channels.length} (one halving per conv block)`);
+  const grid = gridSide(c);
+  if (!Number.isInteger(grid) || grid < 1) throw new RpcError('invalid-input', `captioner: imageSize ${c.imageSize} is not divisible by 2^${pooledBlocks(c)} (one halving per pooled conv block)`);
   return c;
 }
 
 /** Side of the feature grid. */
-export function gridSide(c: CaptionerConfig): number {
-  return c.imageSize / 2 ** c.channels.length;
+export function gridSide(c: Pick<CaptionerConfig, 'imageSize' | 'channels' | 'poolLast'>): number {
+  return c.imageSize / 2 ** pooledBlocks(c);
+}
+
+function pooledBlocks(c: Pick<CaptionerConfig, 'channels' | 'poolLast'>): number {
+  return c.poolLast ? c.channels.length : c.channels.length - 1;
 }
 
 /** Every word a scene caption can hold ("a red circle to the left of a blue square"). */

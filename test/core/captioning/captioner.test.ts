@@ -202,6 +202,19 @@ describe('captioner', () => {
     m.dispose();
   });
 
+  it('poolLast false: the last block does not pool, so the grid is twice as fine and the maps still sum to 1', () => {
+    const m = new Captioner({ vocabSize: tokenizer.size, imageSize: 32, channels: [8, 16], poolLast: false, embedDim: 8, units: 16, attentionDim: 8 }, 1);
+    assert.equal(m.gridSide, 16);
+    const b = captionBatch(SCENES, tokenizer);
+    const fwd = m.forward(b.images, b.targetIn);
+    assert.deepEqual(fwd.maps.shape, [SCENES.length, b.targetIn.shape[1], 256]);
+    const sums = fwd.maps.sum(2);
+    for (const v of sums.dataSync()) assert.ok(Math.abs(v - 1) < 1e-5, `a map sums to ${v}`);
+    tf.dispose([sums, fwd.logits, fwd.maps]);
+    disposeCaptionBatch(b);
+    m.dispose();
+  });
+
   it('the cosine schedule starts at the learning rate and ends at a twentieth of it; constant stays', () => {
     const args = { learningRate: 0.002, learningRateSchedule: 'cosine' as const };
     assert.ok(Math.abs(captionLearningRate(args, 0, 100) - 0.002) < 1e-12);
