@@ -70,6 +70,12 @@ function withCpuTime(c: BenchCase): BenchCase {
   };
 }
 
+/** Untimed runs before the timed ones for the cases of a few milliseconds to a few hundred: a fresh
+ * process needs about ten of them to compile its JavaScript and create XNNPACK's operators (measured:
+ * A 358, 213, 121, 98 ms ... then 52-65 ms from the tenth step; D 294, 155, 83 ... then 43-58 ms).
+ * B's steps are long enough to settle after 3. */
+const WARMUP_SMALL = 10;
+
 function config(s: Shape, maxLength: number) {
   return { encoderLayers: s.layers, decoderLayers: s.layers, dModel: s.dModel, heads: s.heads, dFF: s.dFF, sourceVocabSize: s.vocab, targetVocabSize: s.vocab, maxLength };
 }
@@ -111,12 +117,12 @@ interface TrainState {
   tout: tf.Tensor2D;
 }
 
-function trainCase(name: string, s: Shape, len: number, fast: boolean): BenchCase {
+function trainCase(name: string, s: Shape, len: number, fast: boolean, warmup: number): BenchCase {
   const batch = 32;
   return {
     name,
     runs: 7,
-    warmup: 2,
+    warmup,
     work: { unit: 'GFLOP', amount: trainFlops(s, batch, len) / 1e9 },
     setup: async () => {
       await useWasm(fast);
@@ -157,7 +163,7 @@ function encoderCase(name: string, fast: boolean): BenchCase {
   return {
     name,
     runs: 15,
-    warmup: 3,
+    warmup: WARMUP_SMALL,
     work: { unit: 'GFLOP', amount: (B.layers * encoderLayerFlops(B, 1, len)) / 1e9 },
     setup: async () => {
       await useWasm(fast);
@@ -200,7 +206,7 @@ function greedyCase(name: string, fast: boolean): BenchCase {
   return {
     name,
     runs: 7,
-    warmup: 2,
+    warmup: WARMUP_SMALL,
     work: { unit: 'GFLOP', amount: greedyFlops(B, src, out) / 1e9 },
     setup: async () => {
       await useWasm(fast);
@@ -222,8 +228,8 @@ function greedyCase(name: string, fast: boolean): BenchCase {
 function parityCases(fast: boolean): BenchCase[] {
   const tag = fast ? '' : ' [stock wasm kernels]';
   return [
-    trainCase(`parity A: train step 2+2 layers d64 h4 ff256, batch 32, lengths 16, vocab 32 (PyTorch 50 ms)${tag}`, A, 16, fast),
-    trainCase(`parity B: train step 4+4 layers d128 h4 ff512, batch 32, lengths 32, vocab 64 (PyTorch 531 ms)${tag}`, B, 32, fast),
+    trainCase(`parity A: train step 2+2 layers d64 h4 ff256, batch 32, lengths 16, vocab 32 (PyTorch 50 ms)${tag}`, A, 16, fast, WARMUP_SMALL),
+    trainCase(`parity B: train step 4+4 layers d128 h4 ff512, batch 32, lengths 32, vocab 64 (PyTorch 531 ms)${tag}`, B, 32, fast, 3),
     encoderCase(`parity C: encoder forward with every layer's attention, config B, batch 1, 64 tokens (PyTorch 4.7 ms)${tag}`, fast),
     greedyCase(`parity D: greedy decode 40 tokens, config B, batch 1, source 32, key/value cache (PyTorch 150 ms)${tag}`, fast),
   ].map(withCpuTime);
