@@ -42,10 +42,13 @@ const specs: RnnDemo[] = [
     name: 'rnn-seq2seq-dates',
     task: 'dates',
     description: 'RNN seq2seq (bidirectional GRU 2x64, GRU decoder 128, additive attention) that turns dates in 14 human formats into ISO 8601',
-    steps: 2000,
+    // 2000 + 500 steps gave 96.0%: every miss was the one year-first format (1979/05/03), whose
+    // day comes last; its alignment still looked where the other formats put the day. Held-out
+    // exact match reached 100% by step 3500 of this longer run.
+    steps: 5000,
     model: { maxLength: 40 },
     learningRate: 0.002,
-    fineTune: { steps: 500, learningRate: 0.0005 },
+    fineTune: { steps: 1000, learningRate: 0.0005 },
   },
 ];
 
