@@ -5,6 +5,7 @@
  */
 import type { RunSummary } from '../../core/runs/runReader';
 import type { SampleRecord } from '../../core/runs/runFormat';
+import type { TrainableModel } from '../../protocol/training';
 
 export type RunsNode =
   | { kind: 'group'; id: string; model: string; task: string; runs: RunSummary[]; running: number }
@@ -65,6 +66,21 @@ export const STATUS_ICONS: Record<RunSummary['status'], { icon: string; color?: 
   failed: { icon: 'error', color: 'testing.iconFailed' },
   stopped: { icon: 'debug-stop', color: 'charts.yellow' },
 };
+
+/** What each trained model reads, which picks its group's icon; typed so that a new trainable model must be added here. */
+const MODEL_INPUT: Record<TrainableModel | 'captioner', 'text' | 'image'> = {
+  transformer: 'text',
+  'rnn-seq2seq': 'text',
+  vit: 'image',
+  'vgg-attention': 'image',
+  captioner: 'image',
+};
+
+/** The codicon of a model's run group; a model this table does not know gets a neutral one, not a wrong one. */
+export function modelIcon(model: string): string {
+  const input = (MODEL_INPUT as Record<string, 'text' | 'image' | undefined>)[model];
+  return input === 'text' ? 'symbol-text' : input === 'image' ? 'file-media' : 'symbol-misc';
+}
 
 /** The context value menus key on: "run.<status>" plus ".resumable" when a checkpoint exists. */
 export function runContextValue(run: RunSummary): string {

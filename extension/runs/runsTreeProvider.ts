@@ -7,6 +7,7 @@ import {
   checkpointNodes,
   groupLabel,
   groupRuns,
+  modelIcon,
   runChildren,
   runContextValue,
   runDescription,
@@ -36,7 +37,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         item.id = node.id;
         item.description = description;
         item.contextValue = 'group';
-        item.iconPath = new vscode.ThemeIcon(node.model === 'transformer' ? 'symbol-class' : 'file-media');
+        item.iconPath = new vscode.ThemeIcon(modelIcon(node.model));
         return item;
       }
       case 'run': {

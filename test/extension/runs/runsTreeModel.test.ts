@@ -9,6 +9,7 @@ import {
   formatLoss,
   groupLabel,
   groupRuns,
+  modelIcon,
   newRunId,
   runChildren,
   runContextValue,
@@ -72,6 +73,12 @@ describe('runs: tree shaping', () => {
     assert.equal(id, 'transformer-tsv-my-file.tsv-20260304-050607');
     assert.equal(runLabel({ id, model: 'transformer', task: 'tsv:my file.tsv' }), '20260304-050607', 'the group already names model and task');
     assert.equal(runLabel({ id: 'cli-run', model: 'transformer', task: 'copy' }), 'cli-run');
+  });
+
+  it('gives text models the text icon and image models the image icon', () => {
+    assert.deepEqual(['transformer', 'rnn-seq2seq'].map(modelIcon), ['symbol-text', 'symbol-text']);
+    assert.deepEqual(['vit', 'vgg-attention', 'captioner'].map(modelIcon), ['file-media', 'file-media', 'file-media']);
+    assert.equal(modelIcon('some-future-model'), 'symbol-misc', 'an unknown model is neither');
   });
 });
 
