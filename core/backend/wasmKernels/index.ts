@@ -2,10 +2,11 @@
  * Kernels the wasm backend lacks but the cpu backend has. Registering them lets standard tfjs
  * layers (embedding, conv2d) train unchanged on wasm. Also replaces stock wasm kernels with faster
  * ones: BatchMatMul reaching XNNPACK (or SIMD) for transposed and batched products (every model's
- * matMuls and their gradients), Sum without a transpose, GatherV2 with row copies, Transpose of two
- * swapped axis groups in tiles, Identity without a copy, Conv2DBackpropInput as an
- * XNNPACK product plus col2im; and adds fused kernels for the optimizer (Adam, global norm) and
- * layer norm. Registered for 'wasm' only; safe to call more than once.
+ * matMuls and their gradients), Sum without a transpose, GatherV2 with row copies, Transpose of
+ * two swapped axis groups in tiles (and any rank-5+ permutation), Tanh through the vectorised
+ * Sigmoid, Identity without a copy, Conv2DBackpropInput as an XNNPACK product plus col2im; and adds
+ * fused kernels for the optimizer (Adam, global norm) and layer norm. Registered for 'wasm' only;
+ * safe to call more than once.
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2dBackpropFilter';
@@ -13,6 +14,7 @@ import { registerConv2dBackpropInput } from './conv2dBackpropInput';
 import { registerFastBatchMatMul } from './fastBatchMatMul';
 import { registerFastGather } from './fastGather';
 import { registerFastSum } from './fastSum';
+import { registerFastTanh } from './fastTanh';
 import { registerFastTranspose } from './fastTranspose';
 import { registerLayerNormKernels } from './layerNorm';
 import { registerOptimizerKernels } from './optimizerKernels';
@@ -29,6 +31,7 @@ export function registerMissingWasmKernels(): void {
   registerFastSum();
   registerFastGather();
   registerFastTranspose();
+  registerFastTanh();
   registerZeroCopyIdentity();
   registerConv2dBackpropInput();
   registerOptimizerKernels();
