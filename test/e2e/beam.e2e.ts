@@ -123,6 +123,19 @@ describe('beam search panel in VS Code', function () {
     await view.getByTestId('unpin').click();
   });
 
+  it('a redraw keeps what is typed in a setting (a decode can land while one is edited)', async () => {
+    const view = activeWebview(vs.page);
+    await view.getByTestId('beam-size').fill('7');
+    // Clicked as an event, so the input keeps the focus and sends no change: only the redraw happens.
+    await view.getByTestId('pin').dispatchEvent('click');
+    await expect(view.getByTestId('decode-pinned')).toBeVisible();
+    assert.equal(await view.getByTestId('beam-size').inputValue(), '7', 'the typed beam size survives the redraw');
+    assert.equal(await view.getByTestId('beam-size').evaluate((e) => e === document.activeElement), true, 'and keeps the focus');
+    await view.getByTestId('unpin').dispatchEvent('click');
+    await setControl(view, 'beam-size', '3');
+    await expect(view.getByTestId('decode-title')).toHaveText(/^beam 3 · α 1\.2/, ANSWER_MS);
+  });
+
   it('refuses bad settings with clear messages and stays usable', async () => {
     const view = activeWebview(vs.page);
     await setControl(view, 'beam-size', '0');

@@ -364,13 +364,41 @@ function summary(r: BeamDecodeResult): HTMLElement {
   return el('div', {}, el('p', {}, el('strong', {}, r.model.label), ` · ${r.model.kind} · `, el('code', { 'data-testid': 'input-text' }, r.source.text)), ...notes);
 }
 
-function render(): void {
+/** The settings inputs the user has changed since they were drawn (an input's value attribute is
+ * what was drawn), by test id, and the one being typed in. */
+function settingsEdits(): { values: Map<string, string>; focused?: string } {
+  const values = new Map<string, string>();
+  for (const input of app.querySelectorAll<HTMLInputElement>('[data-testid="beam-controls"] input'))
+    if (input.value !== input.defaultValue && input.dataset.testid) values.set(input.dataset.testid, input.value);
+  const active = document.activeElement;
+  const focused = active instanceof HTMLInputElement && active.closest('[data-testid="beam-controls"]') ? active.dataset.testid : undefined;
+  return { values, focused };
+}
+
+function restoreSettingsEdits(edits: { values: Map<string, string>; focused?: string }): void {
+  for (const [testId, value] of edits.values) {
+    const input = app.querySelector<HTMLInputElement>(`[data-testid="beam-controls"] [data-testid="${testId}"]`);
+    if (input) input.value = value;
+  }
+  // The value first, then the focus: the input then holds no unsent change that a later blur would send.
+  if (edits.focused) app.querySelector<HTMLInputElement>(`[data-testid="beam-controls"] [data-testid="${edits.focused}"]`)?.focus();
+}
+
+/**
+ * Draws the page again. A decode can land while the user is changing a setting (the previous
+ * change's decode): what they typed stays in its input, and the input keeps the focus, or the
+ * redraw would put the decoded settings back and their change would decode those instead.
+ * `keepEdits: false` when the host shows a new decode, whose settings replace the inputs'.
+ */
+function render(keepEdits = true): void {
   if (!current) {
     app.replaceChildren(statusNode());
     return;
   }
+  const edits = keepEdits ? settingsEdits() : { values: new Map<string, string>() };
   const columns = [pinned ? decodeColumn('pinned', pinned) : undefined, decodeColumn('current', current)].filter((c): c is HTMLElement => c !== undefined);
   app.replaceChildren(summary(current.result), toolbar(), statusNode(), legend(), el('div', { class: `decodes${pinned ? ' two' : ''}` }, ...columns), details());
+  restoreSettingsEdits(edits);
   if (requestedAt !== undefined) {
     // Measured once the browser has laid the tree out (the next frame).
     const at = requestedAt;
@@ -383,11 +411,11 @@ function render(): void {
   }
 }
 
-function showResult(result: BeamDecodeResult): void {
+function showResult(result: BeamDecodeResult, keepEdits = true): void {
   current = { result, expanded: new Set(), selected: result.hypotheses[0]?.nodeId };
   if (focus === 'current') attention = undefined;
   status = { state: 'idle', message: '' };
-  render();
+  render(keepEdits);
   if (focus === 'current' && current.selected !== undefined) void loadAttention(current, current.selected);
 }
 
@@ -395,7 +423,7 @@ rpc.on('show', ({ subject, result }) => {
   decodeRequest?.abort();
   state.update({ subject });
   focus = 'current';
-  showResult(result);
+  showResult(result, false);
 });
 rpc.on('status', (s) => setStatus(s));
 
