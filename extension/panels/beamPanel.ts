@@ -2,16 +2,17 @@
  * The beam-tree panel's host: shows a decode, and answers the webview's re-decodes (new beam size
  * or alpha, a forced prefix) and node-attention requests by forwarding them to the engine with the
  * panel's model and text. An older answer never replaces a newer one: each update aborts the
- * previous request and a result is applied only if it belongs to the latest update.
+ * previous request and a result is applied only if it belongs to the latest update. The page gets
+ * what the panel shows (and any work under way) on every 'ready'; one that never loads is replaced
+ * (PanelWebview).
  */
 import * as vscode from 'vscode';
 import type { BeamDecodeResult } from '../../protocol/beam';
 import { BeamSubject, beamPanelSide, hostBeamSide } from '../../protocol/beamPanel';
-import { RpcEndpoint, RpcError } from '../../protocol/rpc';
+import { RpcError } from '../../protocol/rpc';
 import type { EngineSupervisor } from '../engine/engineSupervisor';
 import type { ActiveModel } from '../model/activeModel';
-import { renderWebviewHtml, webviewOptions } from './webviewHtml';
-import { webviewTransport } from './webviewTransport';
+import { PanelWebview, type PanelPage } from './panelWebview';
 
 export interface BeamPanelDeps {
   extensionUri: vscode.Uri;
@@ -20,39 +21,32 @@ export interface BeamPanelDeps {
   output: vscode.LogOutputChannel;
 }
 
+type Status = { state: 'loading' | 'error' | 'idle'; message: string };
+
 export class BeamPanel {
   static readonly viewType = 'attentionDebugger.beam';
   private static current: BeamPanel | undefined;
 
-  private readonly rpc: RpcEndpoint<typeof hostBeamSide.requests, typeof hostBeamSide.events, typeof beamPanelSide.requests, typeof beamPanelSide.events>;
-  private webviewReady = false;
+  private readonly view: PanelWebview<typeof hostBeamSide.requests, typeof hostBeamSide.events, typeof beamPanelSide.requests, typeof beamPanelSide.events>;
   private subject: BeamSubject | undefined;
   private result: BeamDecodeResult | undefined;
+  /** A decode under way or its failure, for a page that loads meanwhile; cleared when a decode is shown. */
+  private lastStatus: Status | undefined;
   private inFlight: AbortController | undefined;
   private generation = 0;
 
   /** Opens (or reveals) the panel with a decode already made (the command decodes under a progress notification). */
   static show(deps: BeamPanelDeps, subject: BeamSubject, result: BeamDecodeResult): BeamPanel {
-    const p = BeamPanel.reveal(deps);
+    const p = BeamPanel.current ?? (BeamPanel.current = new BeamPanel(deps));
+    p.view.panel.reveal(undefined, true);
     p.present(subject, result);
     return p;
-  }
-
-  private static reveal(deps: BeamPanelDeps): BeamPanel {
-    const existing = BeamPanel.current;
-    if (existing) {
-      existing.panel.reveal(undefined, true);
-      return existing;
-    }
-    const panel = vscode.window.createWebviewPanel(BeamPanel.viewType, 'Beam Search', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { ...webviewOptions(deps.extensionUri), retainContextWhenHidden: true });
-    return (BeamPanel.current = new BeamPanel(panel, deps));
   }
 
   static registerSerializer(deps: BeamPanelDeps): vscode.Disposable {
     return vscode.window.registerWebviewPanelSerializer(BeamPanel.viewType, {
       deserializeWebviewPanel: async (panel, state: unknown) => {
-        panel.webview.options = webviewOptions(deps.extensionUri);
-        const p = (BeamPanel.current = new BeamPanel(panel, deps));
+        const p = (BeamPanel.current = new BeamPanel(deps, panel));
         // The webview saved what it showed; decode it again (the engine restarted with the window).
         const saved = BeamSubject.safeParse((state as { subject?: unknown } | undefined)?.subject);
         if (saved.success) void p.update(saved.data);
@@ -60,27 +54,41 @@ export class BeamPanel {
     });
   }
 
+  /** A new panel beside the editor, or `restored` (a panel VS Code brought back after a reload). */
   private constructor(
-    private readonly panel: vscode.WebviewPanel,
     private readonly deps: BeamPanelDeps,
+    restored?: vscode.WebviewPanel,
   ) {
     const { engine, output } = deps;
-    panel.webview.html = renderWebviewHtml(panel.webview, deps.extensionUri, 'beamPanel', 'Beam Search');
-    this.rpc = new RpcEndpoint(webviewTransport(panel.webview), hostBeamSide, beamPanelSide, (m) => output.warn(`beam panel: ${m}`));
-    this.rpc.handle('beam.redecode', async ({ prefix, ...settings }, ctx) => {
-      if (!this.subject) throw new RpcError('invalid-input', 'nothing is decoded yet: run "Decode with Beam Search" on a line first');
-      const { spec, text } = this.subject;
-      const result = await engine.request('beam.decode', { spec, text, ...settings, prefix }, { signal: ctx.signal });
-      this.subject = { spec, text, settings };
-      this.result = result;
-      return result;
-    });
-    this.rpc.handle('beam.nodeAttention', (p, ctx) => engine.request('beam.nodeAttention', p, { signal: ctx.signal }));
-    this.rpc.on('ready', () => {
-      this.webviewReady = true;
-      if (this.subject && this.result) this.rpc.notify('show', { subject: this.subject, result: this.result });
-    });
-    panel.onDidDispose(() => this.dispose());
+    const page: PanelPage<typeof hostBeamSide.requests, typeof hostBeamSide.events, typeof beamPanelSide.requests, typeof beamPanelSide.events> = {
+      viewType: BeamPanel.viewType,
+      bundle: 'beamPanel',
+      title: 'Beam Search',
+      name: 'beam panel',
+      extensionUri: deps.extensionUri,
+      output,
+      local: hostBeamSide,
+      remote: beamPanelSide,
+      // The page holds a pinned decode and the tree's folds and view, which a reload would lose.
+      retainContextWhenHidden: true,
+      handle: (rpc) => {
+        rpc.handle('beam.redecode', async ({ prefix, ...settings }, ctx) => {
+          if (!this.subject) throw new RpcError('invalid-input', 'nothing is decoded yet: run "Decode with Beam Search" on a line first');
+          const { spec, text } = this.subject;
+          const result = await engine.request('beam.decode', { spec, text, ...settings, prefix }, { signal: ctx.signal });
+          this.subject = { spec, text, settings };
+          this.result = result;
+          return result;
+        });
+        rpc.handle('beam.nodeAttention', (p, ctx) => engine.request('beam.nodeAttention', p, { signal: ctx.signal }));
+      },
+      onReady: () => {
+        if (this.subject && this.result) this.view.notify('show', { subject: this.subject, result: this.result });
+        if (this.lastStatus) this.view.notify('status', this.lastStatus);
+      },
+      onDispose: () => this.dispose(),
+    };
+    this.view = restored ? PanelWebview.restore(page, restored) : PanelWebview.create(page, 'Beam Search', vscode.ViewColumn.Beside, true);
   }
 
   private present(subject: BeamSubject, result: BeamDecodeResult): void {
@@ -88,8 +96,9 @@ export class BeamPanel {
     this.generation++;
     this.subject = subject;
     this.result = result;
-    this.panel.title = `Beam Search: ${result.model.label}`;
-    if (this.webviewReady) this.rpc.notify('show', { subject, result });
+    this.lastStatus = undefined;
+    this.view.panel.title = `Beam Search: ${result.model.label}`;
+    this.view.notify('show', { subject, result });
   }
 
   private async update(subject: BeamSubject): Promise<void> {
@@ -97,7 +106,7 @@ export class BeamPanel {
     const controller = (this.inFlight = new AbortController());
     const generation = ++this.generation;
     this.subject = subject;
-    if (this.webviewReady) this.rpc.notify('status', { state: 'loading', message: 'Decoding…' });
+    this.post({ state: 'loading', message: 'Decoding…' });
     try {
       const result = await this.deps.engine.request('beam.decode', { spec: subject.spec, text: subject.text, ...subject.settings }, { signal: controller.signal });
       if (generation !== this.generation) return; // a newer update won
@@ -106,13 +115,17 @@ export class BeamPanel {
       const e = RpcError.from(err);
       if (generation !== this.generation || e.code === 'cancelled') return;
       this.deps.output.warn(`beam search: ${e.message}`);
-      if (this.webviewReady) this.rpc.notify('status', { state: 'error', message: e.message });
+      this.post({ state: 'error', message: e.message });
     }
+  }
+
+  private post(status: Status): void {
+    this.lastStatus = status;
+    this.view.notify('status', status);
   }
 
   private dispose(): void {
     if (BeamPanel.current === this) BeamPanel.current = undefined;
     this.inFlight?.abort();
-    this.rpc.close();
   }
 }

@@ -2,36 +2,31 @@
  * The training charts panel: loss, accuracy and learning rate against step for the selected runs,
  * and attention statistics per layer and head over training. The host follows each selected run's
  * metrics.jsonl (only appended bytes are read) and posts the new records; the webview draws.
+ * Each load of the page (its 'ready') gets everything again; one that never loads is replaced
+ * (PanelWebview).
  */
 import * as vscode from 'vscode';
 import { MetricsFollower } from '../../core/runs/runReader';
-import { RpcEndpoint } from '../../protocol/rpc';
 import { hostRunsPanelSide, runsPanelSide, type PanelRun } from '../../protocol/runsPanel';
-import { renderWebviewHtml, webviewOptions } from '../panels/webviewHtml';
-import { webviewTransport } from '../panels/webviewTransport';
+import { PanelWebview, type PanelPage } from '../panels/panelWebview';
 import { chartRecord } from './runsPanelData';
 import type { RunsStore } from './runsStore';
-
-type Endpoint = RpcEndpoint<typeof hostRunsPanelSide.requests, typeof hostRunsPanelSide.events, typeof runsPanelSide.requests, typeof runsPanelSide.events>;
 
 export class RunsPanel {
   static readonly viewType = 'attentionDebugger.runsCharts';
   private static current: RunsPanel | undefined;
 
-  private readonly rpc: Endpoint;
+  private readonly view: PanelWebview<typeof hostRunsPanelSide.requests, typeof hostRunsPanelSide.events, typeof runsPanelSide.requests, typeof runsPanelSide.events>;
   private readonly disposables: vscode.Disposable[] = [];
+  /** What the loaded page has read of each selected run's metrics. */
   private readonly followers = new Map<string, MetricsFollower>();
   private selected: string[] = [];
-  private ready = false;
   private pumping: Promise<void> = Promise.resolve();
 
   static createOrShow(extensionUri: vscode.Uri, store: RunsStore, output: vscode.LogOutputChannel, select?: string[]): RunsPanel {
     let p = RunsPanel.current;
-    if (p) p.panel.reveal(undefined, true);
-    else {
-      const panel = vscode.window.createWebviewPanel(RunsPanel.viewType, 'Training Charts', { viewColumn: vscode.ViewColumn.Active }, { ...webviewOptions(extensionUri), retainContextWhenHidden: false });
-      p = RunsPanel.current = new RunsPanel(panel, extensionUri, store, output);
-    }
+    if (p) p.view.panel.reveal(undefined, true);
+    else p = RunsPanel.current = new RunsPanel(extensionUri, store, output);
     if (select?.length) p.select(select);
     return p;
   }
@@ -39,31 +34,41 @@ export class RunsPanel {
   static registerSerializer(extensionUri: vscode.Uri, store: RunsStore, output: vscode.LogOutputChannel): vscode.Disposable {
     return vscode.window.registerWebviewPanelSerializer(RunsPanel.viewType, {
       deserializeWebviewPanel: async (panel) => {
-        panel.webview.options = webviewOptions(extensionUri);
-        RunsPanel.current = new RunsPanel(panel, extensionUri, store, output);
+        RunsPanel.current = new RunsPanel(extensionUri, store, output, panel);
       },
     });
   }
 
+  /** A new panel in the active column, or `restored` (a panel VS Code brought back after a reload). */
   private constructor(
-    private readonly panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
     private readonly store: RunsStore,
     private readonly output: vscode.LogOutputChannel,
+    restored?: vscode.WebviewPanel,
   ) {
-    panel.webview.html = renderWebviewHtml(panel.webview, extensionUri, 'runsPanel', 'Training Charts');
-    this.rpc = new RpcEndpoint(webviewTransport(panel.webview), hostRunsPanelSide, runsPanelSide, (m) => output.warn(`runs panel: ${m}`));
-    this.rpc.on('ready', () => {
-      this.ready = true;
-      // A (re)loaded page has nothing: send everything again.
-      this.followers.clear();
-      this.sendRuns();
-      this.pump();
-    });
-    this.rpc.handle('runs.select', ({ ids }) => {
-      this.select(ids);
-      return {};
-    });
+    const page: PanelPage<typeof hostRunsPanelSide.requests, typeof hostRunsPanelSide.events, typeof runsPanelSide.requests, typeof runsPanelSide.events> = {
+      viewType: RunsPanel.viewType,
+      bundle: 'runsPanel',
+      title: 'Training Charts',
+      name: 'runs panel',
+      extensionUri,
+      output,
+      local: hostRunsPanelSide,
+      remote: runsPanelSide,
+      handle: (rpc) =>
+        rpc.handle('runs.select', ({ ids }) => {
+          this.select(ids);
+          return {};
+        }),
+      onReady: () => {
+        // A (re)loaded page has nothing: send everything again.
+        this.followers.clear();
+        this.sendRuns();
+        this.pump();
+      },
+      onDispose: () => this.dispose(),
+    };
+    this.view = restored ? PanelWebview.restore(page, restored) : PanelWebview.create(page, 'Training Charts', vscode.ViewColumn.Active, false);
     this.disposables.push(
       store.onDidChange(() => {
         this.sendRuns();
@@ -73,7 +78,6 @@ export class RunsPanel {
         if (file.endsWith('metrics.jsonl')) this.pump();
       }),
     );
-    panel.onDidDispose(() => this.dispose(), undefined, this.disposables);
   }
 
   select(ids: string[]): void {
@@ -84,17 +88,17 @@ export class RunsPanel {
   }
 
   private sendRuns(): void {
-    if (!this.ready) return;
+    if (!this.view.isLoaded) return;
     const runs: PanelRun[] = this.store.all.map((r) => ({ id: r.id, model: r.model, task: r.task, status: r.status, step: r.step, totalSteps: r.totalSteps, lastLoss: r.lastLoss }));
     // By default the newest run is shown.
     if (this.selected.length === 0 && runs.length) this.selected = [runs[0].id];
-    this.rpc.notify('runs', { runs, selected: this.selected.filter((id) => runs.some((r) => r.id === id)) });
+    this.view.notify('runs', { runs, selected: this.selected.filter((id) => runs.some((r) => r.id === id)) });
   }
 
   /** Reads what each selected run appended since the last read and posts it; one pump at a time. */
   private pump(): void {
     this.pumping = this.pumping.then(async () => {
-      if (!this.ready) return;
+      if (!this.view.isLoaded) return;
       for (const id of this.selected) {
         const run = this.store.find(id);
         if (!run) continue;
@@ -105,9 +109,9 @@ export class RunsPanel {
           const chunk = await f.read();
           for (const w of chunk.warnings) {
             this.output.warn(w);
-            this.rpc.notify('warning', { message: w });
+            this.view.notify('warning', { message: w });
           }
-          if (fresh || chunk.reset || chunk.records.length) this.rpc.notify('metrics', { id, reset: fresh || chunk.reset, records: chunk.records.map(chartRecord) });
+          if (fresh || chunk.reset || chunk.records.length) this.view.notify('metrics', { id, reset: fresh || chunk.reset, records: chunk.records.map(chartRecord) });
         } catch (err) {
           this.output.warn(`runs panel: could not read the metrics of ${run.dir}: ${(err as Error).message}`);
         }
@@ -117,7 +121,6 @@ export class RunsPanel {
 
   private dispose(): void {
     if (RunsPanel.current === this) RunsPanel.current = undefined;
-    this.rpc.close();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { expect } from './harness/expect';
 import { openVsCode, type VsCodeSession, reportFailures } from './harness/vscodeSession';
+import { hangNextPanelFrame, panelFrameWasHung } from './harness/stuckWebview';
 import { activeWebview, chooseContextMenuItem, explorerItem, notification, runCommand, statusBarItem } from './harness/workbench';
 
 /** How long the engine may take to answer before a test fails (it starts in ~0.3 s here). */
@@ -69,6 +70,15 @@ describe('engine in VS Code', function () {
     // The serializer restores the panel; the webview restores its last matmul result from state.
     await expect(view.getByTestId('matmul-result')).toHaveText(/512×512 matmul on wasm/, ENGINE_ANSWER_MS);
     await expect(view.getByTestId('engine-status')).toHaveText(/running on wasm/, ENGINE_ANSWER_MS);
+  });
+
+  it('a panel whose page never loads opens again in a new webview, which gets the engine status from the host', async () => {
+    await hangNextPanelFrame(vs.page);
+    await vs.reload();
+    // The restored panel's page waits forever; after 10 s the host replaces its webview.
+    const view = activeWebview(vs.page);
+    await expect(view.getByTestId('engine-status')).toHaveText(/running on wasm/, 10_000 + ENGINE_ANSWER_MS);
+    assert.ok(await panelFrameWasHung(vs.page), "the restored panel's frame was made to wait");
   });
 
   it('reports a corrupt checkpoint chosen from the explorer by file name, and keeps working', async () => {
