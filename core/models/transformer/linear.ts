@@ -1,7 +1,8 @@
-/** Dense projection and layer normalisation over the last axis, as tfjs ops (layer norm as fused kernels on wasm). */
+/** Dense projection and the layer norm's weights; the norm itself is the shared one (core/models/common/layerNorm.ts). */
 import * as tf from '@tensorflow/tfjs';
-import { fusedLayerNorm } from '../../backend/wasmKernels/layerNorm';
 import type { ParamStore } from './params';
+
+export { layerNorm } from '../common/layerNorm';
 
 export interface LinearWeights {
   /** [dIn, dOut] */
@@ -33,12 +34,4 @@ export interface LayerNormWeights {
 
 export function createLayerNorm(p: ParamStore, name: string, d: number, epsilon: number): LayerNormWeights {
   return { gamma: p.ones(`${name}/gamma`, [d]), beta: p.zeros(`${name}/beta`, [d]), epsilon };
-}
-
-/** Normalises over the last axis: (x - mean) / sqrt(var + eps) * gamma + beta (fused kernels on wasm). */
-export function layerNorm(x: tf.Tensor, n: LayerNormWeights): tf.Tensor {
-  const fused = fusedLayerNorm(x, n.gamma, n.beta, n.epsilon);
-  if (fused) return fused;
-  const { mean, variance } = tf.moments(x, -1, true);
-  return x.sub(mean).mul(tf.rsqrt(variance.add(n.epsilon))).mul(n.gamma).add(n.beta);
 }

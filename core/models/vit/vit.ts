@@ -10,12 +10,15 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageModel } from '../../image/imageModel';
 import { ParamStore } from '../../image/paramStore';
-import { dense, gelu, layerNorm } from './layerNorm';
+import { layerNorm } from '../common/layerNorm';
+import { dense, gelu } from './layers';
 import { resolveVitConfig, vitGrid, type VitArgs, type VitConfig } from './vitConfig';
 
 /** Pixel normalisation applied inside the model: (x - 0.5) / 0.25. */
 const PIXEL_MEAN = 0.5;
 const PIXEL_STD = 0.25;
+/** Every layer norm's epsilon (what the demo checkpoint was trained with). */
+const LAYER_NORM_EPSILON = 1e-5;
 
 export interface VitForwardOptions {
   /** Return each block's attention weights (default false). Does not change the logits. */
@@ -121,7 +124,8 @@ export class VitModel implements ImageModel {
       let h = tf.concat([cls, patches], 1).add(p.get('pos')); // [B, T, D]
       for (let i = 0; i < c.depth; i++) {
         const w = (n: string) => p.get(`block${i}/${n}`);
-        const normed = layerNorm(h, w('ln1/gamma') as tf.Tensor1D, w('ln1/beta') as tf.Tensor1D);
+        const norm = (n: string) => ({ gamma: w(`${n}/gamma`), beta: w(`${n}/beta`), epsilon: LAYER_NORM_EPSILON });
+        const normed = layerNorm(h, norm('ln1'));
         const qkv = dense(normed, w('attn/qkv/kernel') as tf.Tensor2D, w('attn/qkv/bias') as tf.Tensor1D) // [B, T, 3D]
           .reshape([b, t, 3, c.heads, dh])
           .transpose([2, 0, 3, 1, 4]); // [3, B, H, T, dh]
@@ -132,12 +136,12 @@ export class VitModel implements ImageModel {
         if (offsets) a = a.add(offsets[i]);
         const mixed = tf.matMul(a, v).transpose([0, 2, 1, 3]).reshape([b, t, c.dim]); // [B, T, D]
         h = h.add(dense(mixed, w('attn/out/kernel') as tf.Tensor2D, w('attn/out/bias') as tf.Tensor1D));
-        const normed2 = layerNorm(h, w('ln2/gamma') as tf.Tensor1D, w('ln2/beta') as tf.Tensor1D);
+        const normed2 = layerNorm(h, norm('ln2'));
         const hidden = gelu(dense(normed2, w('mlp/fc1/kernel') as tf.Tensor2D, w('mlp/fc1/bias') as tf.Tensor1D));
         h = h.add(dense(hidden, w('mlp/fc2/kernel') as tf.Tensor2D, w('mlp/fc2/bias') as tf.Tensor1D));
       }
       const clsOut = h.slice([0, 0, 0], [b, 1, c.dim]).reshape([b, c.dim]);
-      const normed = layerNorm(clsOut, p.get('norm/gamma') as tf.Tensor1D, p.get('norm/beta') as tf.Tensor1D);
+      const normed = layerNorm(clsOut, { gamma: p.get('norm/gamma'), beta: p.get('norm/beta'), epsilon: LAYER_NORM_EPSILON });
       return dense(normed, p.get('head/kernel') as tf.Tensor2D, p.get('head/bias') as tf.Tensor1D) as tf.Tensor2D; // [B, K]
     });
     return { logits, attention };

@@ -1,15 +1,5 @@
-/** Layer normalisation over the last axis: (x - mean) / sqrt(var + eps) * gamma + beta. */
+/** The ViT MLP's pieces: the exact GELU and a dense projection over the last axis. */
 import * as tf from '@tensorflow/tfjs';
-
-export const LAYER_NORM_EPSILON = 1e-5;
-
-export function layerNorm<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: tf.Tensor1D): T {
-  return tf.tidy(() => {
-    const axis = x.rank - 1;
-    const { mean, variance } = tf.moments(x, axis, true);
-    return x.sub(mean).mul(tf.rsqrt(variance.add(LAYER_NORM_EPSILON))).mul(gamma).add(beta) as T;
-  });
-}
 
 /** GELU, exact form 0.5 x (1 + erf(x / sqrt 2)). */
 export function gelu<T extends tf.Tensor>(x: T): T {
