@@ -33,10 +33,10 @@ export function rnnTextModel(bundle: RnnSeq2seqBundle): TextModel & { bundle: Rn
       architecture: `bidirectional ${c.cell.toUpperCase()} encoder 2x${c.encoderUnits}, ${c.cell.toUpperCase()} decoder ${c.decoderUnits}, ${c.score} attention`,
       metadata: bundle.metadata,
     }),
-    capture: (text, { ablate }) => {
+    capture: (text, { ablate, target }) => {
       if (ablate.length) throw new RpcError('unsupported', 'ablation zeroes Transformer attention heads; an RNN seq2seq has one alignment and no heads to ablate');
       // The alignment exists only against an output, so the RNN always decodes (hovers included).
-      return captureRnnAttention(bundle, text, undefined, { allowUnknown: true });
+      return captureRnnAttention(bundle, text, target, { allowUnknown: true });
     },
     stepModel: (sourceIds) => {
       if (!sourceIds) throw new RpcError('invalid-input', 'an RNN seq2seq needs a source text');

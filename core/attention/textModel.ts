@@ -36,8 +36,9 @@ export interface TextModel {
   /** What the panels show about the model (spec and label are the cache's). */
   describe(): Omit<ModelDescription, 'spec' | 'label'>;
   /** Every map for the editor's text, already cut to fit; unknown tokens are read as <unk>. Without
-   * `decode`, a seq2seq model may skip decoding an output when the text's own maps do not need one. */
-  capture(text: string, options: { decode: boolean; ablate: readonly HeadRef[]; withQueryKey: boolean }): AttentionCapture;
+   * `decode`, a seq2seq model may skip decoding an output when the text's own maps do not need one.
+   * `target` (seq2seq; the CLI's --target) is teacher-forced as the output instead of a decoded one. */
+  capture(text: string, options: { decode: boolean; ablate: readonly HeadRef[]; withQueryKey: boolean; target?: string }): AttentionCapture;
   /** The decoders' view of the model over one source (null for the LM). */
   stepModel(sourceIds: number[] | null): StepModel<unknown>;
   /** Source ids of a text (unknown tokens as <unk>), refused when empty or too long. */

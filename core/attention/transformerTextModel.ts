@@ -37,10 +37,10 @@ export function transformerTextModel(bundle: TransformerBundle): TextModel & { b
       attentionKinds: seq2seq ? ['encoder-self', 'decoder-self', 'cross'] : ['decoder-self'],
       metadata: bundle.metadata,
     }),
-    capture: (text, { decode, ablate, withQueryKey }) => {
+    capture: (text, { decode, ablate, withQueryKey, target }) => {
       const options = { ablate, allowUnknown: true, withQueryKey };
       // Without decoding, the encoder's maps are all a hover needs: the decoder reads only <bos>.
-      return seq2seq ? captureAttention(bundle, text, decode ? undefined : '', options) : captureAttention(bundle, null, text, options);
+      return seq2seq ? captureAttention(bundle, text, target ?? (decode ? undefined : ''), options) : captureAttention(bundle, null, text, options);
     },
     stepModel: (sourceIds) => transformerStepModel(model, sourceIds ? [sourceIds] : null),
     encodeSource: (text) => encodeSource(bundle, text, true),

@@ -1,10 +1,13 @@
-/** `attention-debugger attention`: every attention map of a Transformer for one input, as JSON. */
+/**
+ * `attention-debugger attention`: every attention map of a text model (Transformer or RNN seq2seq)
+ * for one input, as JSON, through the TextModel interface the editor's panels use.
+ */
 import { writeFileSync } from 'node:fs';
 import { RpcError } from '../../../protocol/rpc';
-import { captureAttention, type AttentionMap } from '../../models/transformer/inspect';
-import { loadTransformerFrom } from '../../models/transformer/resolveCheckpoint';
+import type { AttentionMap } from '../../models/transformer/inspect';
 import type { AttentionKind, HeadRef } from '../../models/transformer/transformer';
 import type { CliCommand } from '../cliCommand';
+import { checkKnown, loadTextModelFrom, sourceIdsOf } from './textCheckpoint';
 
 const KINDS: Record<string, AttentionKind> = { 'encoder-self': 'encoder-self', enc: 'encoder-self', 'decoder-self': 'decoder-self', dec: 'decoder-self', cross: 'cross' };
 
@@ -37,17 +40,18 @@ export function attentionJson(m: AttentionMap): Record<string, unknown> {
 
 export const attentionCommand: CliCommand = {
   name: 'attention',
-  summary: 'print or write every attention head of a Transformer for one input, as JSON',
+  summary: 'print or write every attention map of a Transformer or RNN seq2seq for one input, as JSON',
   help: [
     'Usage: attention-debugger attention --checkpoint CKPT [options] TEXT',
     '',
-    '  --checkpoint CKPT   model.json, a checkpoint folder, a run folder or demo:<name>',
+    '  --checkpoint CKPT   model.json, a checkpoint folder, a run folder or demo:<name> (a Transformer or an RNN seq2seq)',
     '  --target TEXT       teacher-force this output (default: the greedy output)',
-    '  --ablate SPEC       zero heads, e.g. cross:1:2,enc:0:3 (KIND:LAYER:HEAD; kinds enc, dec, cross)',
+    '  --ablate SPEC       zero Transformer heads, e.g. cross:1:2,enc:0:3 (KIND:LAYER:HEAD; kinds enc, dec, cross)',
     '  --allow-unknown     map unknown characters/words to <unk> instead of failing',
     '  --out FILE          write the JSON to FILE instead of printing it',
     '',
-    'Maps: encoder-self [layers, heads, S, S], decoder-self [layers, heads, T, T], cross [layers, heads, T, S].',
+    'Transformer maps: encoder-self [layers, heads, S, S], decoder-self [layers, heads, T, T], cross [layers, heads, T, S].',
+    'RNN seq2seq: its alignment over the source, as cross [1, 1, T, S].',
     'Decoder queries are labelled by the token fed at that position (<bos>, y1, ...).',
   ].join('\n'),
   options: {
@@ -59,14 +63,17 @@ export const attentionCommand: CliCommand = {
   },
   run: async (values, positionals) => {
     if (!values.checkpoint) throw new RpcError('bad-request', 'attention needs --checkpoint (a model.json, checkpoint folder, run folder or demo:<name>)');
-    const bundle = await loadTransformerFrom(String(values.checkpoint));
+    const ablate = values.ablate ? parseAblate(String(values.ablate)) : [];
+    const model = await loadTextModelFrom(String(values.checkpoint));
     try {
       const text = positionals.join(' ');
-      const isLm = bundle.model.config.kind === 'lm';
-      const cap = captureAttention(bundle, isLm ? null : text, isLm ? text : values.target === undefined ? undefined : String(values.target), {
-        ablate: values.ablate ? parseAblate(String(values.ablate)) : undefined,
-        allowUnknown: values['allow-unknown'] === true,
-      });
+      const allowUnknown = values['allow-unknown'] === true;
+      const target = values.target === undefined ? undefined : String(values.target);
+      // The LM reads the text as its prompt; a seq2seq model as its source, with an optional target.
+      if (model.kind === 'lm') checkKnown(model, text, 'prompt', allowUnknown);
+      else sourceIdsOf(model, text, allowUnknown);
+      if (target !== undefined && model.kind !== 'lm') checkKnown(model, target, 'target', allowUnknown);
+      const cap = model.capture(text, { decode: true, ablate, withQueryKey: false, target: model.kind === 'lm' ? undefined : target });
       const json = JSON.stringify(
         { source: cap.source, target: cap.target, decoderInput: cap.decoderInput, predicted: cap.predicted, maps: cap.maps.map(attentionJson) },
         null,
@@ -76,7 +83,7 @@ export const attentionCommand: CliCommand = {
       else console.log(json);
       return 0;
     } finally {
-      bundle.model.dispose();
+      model.dispose();
     }
   },
 };
