@@ -10,12 +10,12 @@ import { BackendPreference } from '../../protocol/engine';
 import type { CliCommand } from './cliCommand';
 import { attentionCommand } from './commands/attentionCommand';
 import { decodeCommand } from './commands/decodeCommand';
-import { imageCommands, withImageTraining } from './commands/imageCommands';
+import { imageCommands } from './commands/imageCommands';
 import { inspectCommand } from './commands/inspect';
 import { trainCommand } from './commands/trainCommand';
 
 /** Every subcommand. Add new ones here. */
-const commands: CliCommand[] = [inspectCommand, withImageTraining(trainCommand), decodeCommand, attentionCommand, ...imageCommands];
+const commands: CliCommand[] = [inspectCommand, trainCommand, decodeCommand, attentionCommand, ...imageCommands];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

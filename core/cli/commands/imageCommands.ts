@@ -3,7 +3,7 @@
  *   explain-image  predict + maps for an image file with a ViT or VGG-attention checkpoint
  *   eval-image     held-out accuracy and pointing game of a checkpoint on generated scenes
  *   scenes         write generated scenes as PNGs plus their boxes and captions (JSON lines)
- * and `withImageTraining`, which extends `train` with `--model vit|vgg-attention --task scenes`.
+ * (`train --model vit|vgg-attention --task scenes` is the train command's, through trainRun.)
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -15,8 +15,6 @@ import { encodeRgbPng } from '../../image/encodePng';
 import { ImageExplainer } from '../../image/imageExplainer';
 import { loadImageModel } from '../../image/imageCheckpoint';
 import { IMAGE_MODEL_KINDS, type ImageModelKind } from '../../image/imageModel';
-import { IMAGE_TRAINING_DEFAULTS, type ImageRunProgress } from '../../image/trainImageRun';
-import { trainRun } from '../../runs/trainRun';
 import type { CliCommand } from '../cliCommand';
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -152,94 +150,3 @@ export const scenesCommand: CliCommand = {
 };
 
 export const imageCommands: CliCommand[] = [explainImageCommand, evalImageCommand, scenesCommand];
-
-function duration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?';
-  const s = Math.round(seconds);
-  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
-}
-
-function progressLine(p: ImageRunProgress): string {
-  const held = p.heldOutAccuracy !== undefined ? `  held-out acc ${(p.heldOutAccuracy * 100).toFixed(1)}%` : '';
-  return `step ${p.step}/${p.totalSteps}  loss ${p.loss.toFixed(4)}  acc ${(p.accuracy * 100).toFixed(1)}%  lr ${p.learningRate.toExponential(2)}  ${p.stepsPerSecond.toFixed(2)} steps/s  ETA ${duration(p.etaSeconds)}${held}`;
-}
-
-const IMAGE_TRAIN_HELP = [
-  '',
-  'Image models: attention-debugger train --model vit|vgg-attention --task scenes --out DIR [options]',
-  `  defaults: vit ${JSON.stringify(IMAGE_TRAINING_DEFAULTS.vit)}, vgg-attention ${JSON.stringify(IMAGE_TRAINING_DEFAULTS['vgg-attention'])}`,
-  '  --steps N  --batch N  --seed N  --lr X (peak learning rate)  --image-size 64|32',
-  '  vit: --patch-size N (8)  --layers N (4)  --d-model N (64)  --heads N (4)  --d-ff N (128, MLP width)',
-  '  vgg-attention: --width-multiplier X (0.0625)',
-  '  --checkpoint-every N (250)  --eval-every N (500)  --log-every N (10)  --resume',
-].join('\n');
-
-/** `train` extended with the image models; every other --model goes to `base`. */
-export function withImageTraining(base: CliCommand): CliCommand {
-  return {
-    ...base,
-    help: base.help + '\n' + IMAGE_TRAIN_HELP,
-    options: {
-      ...base.options,
-      lr: { type: 'string' },
-      'image-size': { type: 'string' },
-      'patch-size': { type: 'string' },
-      'width-multiplier': { type: 'string' },
-    },
-    run: async (values, positionals) => {
-      const kind = String(values.model);
-      if (!(IMAGE_MODEL_KINDS as readonly string[]).includes(kind)) {
-        for (const k of ['lr', 'image-size', 'patch-size', 'width-multiplier']) {
-          if (values[k] !== undefined) throw new RpcError('bad-request', `--${k} is for the image models (vit, vgg-attention), not --model ${kind}`);
-        }
-        return base.run(values, positionals);
-      }
-      if (values.task !== 'scenes' && !values.resume) throw new RpcError('bad-request', `--model ${kind} trains on --task scenes (got ${values.task === undefined ? 'no --task' : `'${String(values.task)}'`})`);
-      if (typeof values.out !== 'string') throw new RpcError('bad-request', 'train needs --out DIR (the run folder)');
-      const ac = new AbortController();
-      const onSigint = () => {
-        console.error('\nstopping at the next step (Ctrl-C again to kill)...');
-        ac.abort();
-        process.off('SIGINT', onSigint);
-      };
-      process.on('SIGINT', onSigint);
-      const tty = process.stderr.isTTY;
-      try {
-        // The same dispatch as the engine's 'train.start' (core/runs/trainRun.ts).
-        const r = await trainRun({
-          runDir: values.out,
-          resume: values.resume === true,
-          model: kind as ImageModelKind,
-          data: values.resume ? undefined : { kind: 'task', name: 'scenes' },
-          options: {
-            steps: num(values, 'steps'),
-            batchSize: num(values, 'batch'),
-            seed: num(values, 'seed'),
-            learningRate: num(values, 'lr'),
-            clipNorm: num(values, 'clip'),
-            imageSize: num(values, 'image-size'),
-            patchSize: num(values, 'patch-size'),
-            layers: num(values, 'layers'),
-            dModel: num(values, 'd-model'),
-            heads: num(values, 'heads'),
-            dFF: num(values, 'd-ff'),
-            widthMultiplier: num(values, 'width-multiplier'),
-            checkpointEvery: num(values, 'checkpoint-every'),
-            evalEvery: num(values, 'eval-every'),
-            logEvery: num(values, 'log-every'),
-          },
-          signal: ac.signal,
-          onProgress: (p) => {
-            const line = progressLine({ ...p, heldOutAccuracy: p.heldOut });
-            process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
-          },
-        });
-        if (tty) process.stderr.write('\n');
-        console.log(JSON.stringify({ status: r.status, step: r.step, finalLoss: r.finalLoss, heldOutAccuracy: r.details.heldOutAccuracy, pointing: r.details.pointing, wallSeconds: Math.round(r.wallSeconds), checkpoint: r.lastCheckpoint, message: r.message }, null, 2));
-        return r.status === 'failed' ? 1 : 0;
-      } finally {
-        process.off('SIGINT', onSigint);
-      }
-    },
-  };
-}

@@ -1,7 +1,9 @@
 /** `attention-debugger train`: trains a model from the command line into a run folder. */
 import * as path from 'node:path';
 import { RpcError } from '../../../protocol/rpc';
-import type { TrainableModel, TrainData } from '../../../protocol/training';
+import { TRAINABLE_MODELS, type TrainableModel, type TrainData } from '../../../protocol/training';
+import { IMAGE_MODEL_KINDS } from '../../image/imageModel';
+import { IMAGE_TRAINING_DEFAULTS } from '../../image/trainImageRun';
 import type { CaptionAttention } from '../../models/captioning/config';
 import { CAPTIONER_MODEL } from '../../models/captioning/trainCaptioner';
 import type { RecurrentKind, ScoreKind } from '../../models/rnnSeq2seq/config';
@@ -11,7 +13,9 @@ import type { TokenizerKind } from '../../text/tokenizer';
 import type { TrainProgress } from '../../training/trainTransformer';
 import type { CliCommand } from '../cliCommand';
 
-const MODELS = ['transformer', RNN_SEQ2SEQ_MODEL, CAPTIONER_MODEL];
+const MODELS: string[] = [...TRAINABLE_MODELS, CAPTIONER_MODEL];
+/** Options only the image classifiers read; given with another model they are refused, not ignored. */
+const IMAGE_ONLY_OPTIONS = ['lr', 'image-size', 'patch-size', 'width-multiplier'];
 
 function num(values: Record<string, unknown>, name: string): number | undefined {
   const v = values[name];
@@ -27,8 +31,9 @@ function duration(seconds: number): string {
   return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
-export function progressLine(p: TrainProgress): string {
-  const em = p.evalExactMatch !== undefined ? `  held-out exact ${(p.evalExactMatch * 100).toFixed(1)}%` : '';
+/** One progress line; `heldOutName` says what the held-out number is (exact match, or an image model's accuracy). */
+export function progressLine(p: TrainProgress, heldOutName = 'exact'): string {
+  const em = p.evalExactMatch !== undefined ? `  held-out ${heldOutName} ${(p.evalExactMatch * 100).toFixed(1)}%` : '';
   return `step ${p.step}/${p.totalSteps}  loss ${p.loss.toFixed(4)}  acc ${(p.accuracy * 100).toFixed(1)}%  lr ${p.learningRate.toExponential(2)}  ${p.stepsPerSecond.toFixed(2)} steps/s  ETA ${duration(p.etaSeconds)}${em}`;
 }
 
@@ -50,7 +55,7 @@ export const trainCommand: CliCommand = {
   name: 'train',
   summary: 'train a model on a built-in task, a TSV corpus or a text file; writes a run folder',
   help: [
-    'Usage: attention-debugger train --model transformer|rnn-seq2seq|captioner (--task NAME | --tsv FILE | --text FILE) --out DIR [options]',
+    `Usage: attention-debugger train --model ${MODELS.join('|')} (--task NAME | --tsv FILE | --text FILE) --out DIR [options]`,
     '',
     `  --task NAME            built-in generated task: ${TASK_NAMES.join(', ')}`,
     '  --tsv FILE             parallel corpus, one "source<TAB>target" per line (malformed lines are reported and skipped)',
@@ -68,6 +73,11 @@ export const trainCommand: CliCommand = {
     '    --max-length N  --label-smoothing X  --clip X as above',
     '  captioner (--task scenes): --attention soft|hard (soft)  --d-model N (64, LSTM units)  --learning-rate X (0.002)',
     '    --max-length N (16)  --clip X (5); checkpoint every 250 steps by default',
+    '  vit, vgg-attention (--task scenes): --steps N  --batch N  --seed N  --lr X (peak learning rate)  --image-size 64|32',
+    `    defaults: vit ${JSON.stringify(IMAGE_TRAINING_DEFAULTS.vit)}, vgg-attention ${JSON.stringify(IMAGE_TRAINING_DEFAULTS['vgg-attention'])}`,
+    '    vit: --patch-size N (8)  --layers N (4)  --d-model N (64)  --heads N (4)  --d-ff N (128, MLP width)',
+    '    vgg-attention: --width-multiplier X (0.0625)',
+    '    --checkpoint-every N (250)  --eval-every N (500)  --log-every N (10)',
     '',
     'Ctrl-C stops at the next step and writes a checkpoint; --resume continues it.',
   ].join('\n'),
@@ -101,10 +111,17 @@ export const trainCommand: CliCommand = {
     score: { type: 'string' },
     'learning-rate': { type: 'string' },
     attention: { type: 'string' },
+    lr: { type: 'string' },
+    'image-size': { type: 'string' },
+    'patch-size': { type: 'string' },
+    'width-multiplier': { type: 'string' },
   },
   run: async (values) => {
     const model = String(values.model);
     if (!MODELS.includes(model)) throw new RpcError('unsupported', `--model ${model} cannot be trained from the CLI yet; available: ${MODELS.join(', ')}`);
+    const isImage = (IMAGE_MODEL_KINDS as readonly string[]).includes(model);
+    const misplaced = isImage ? undefined : IMAGE_ONLY_OPTIONS.find((k) => values[k] !== undefined);
+    if (misplaced) throw new RpcError('bad-request', `--${misplaced} is for the image models (${IMAGE_MODEL_KINDS.join(', ')}), not --model ${model}`);
     const sources = ['task', 'tsv', 'text'].filter((k) => values[k] !== undefined);
     if (sources.length !== 1 && !values.resume) throw new RpcError('bad-request', 'train needs exactly one of --task, --tsv or --text');
     if (!values.out) throw new RpcError('bad-request', 'train needs --out DIR (the run folder)');
@@ -118,7 +135,8 @@ export const trainCommand: CliCommand = {
         : values.text
           ? { kind: 'text', path: path.resolve(String(values.text)), tokenizer }
           : undefined;
-    if (data?.kind === 'task' && model !== CAPTIONER_MODEL) getTask(data.name); // an unknown task fails here, before a folder is made
+    // An unknown text task fails here, before a folder is made; the image models' 'scenes' is checked by trainRun.
+    if (data?.kind === 'task' && model !== CAPTIONER_MODEL && !isImage) getTask(data.name);
     const ac = new AbortController();
     const onSigint = () => {
       console.error('\nstopping at the next step (Ctrl-C again to kill)...');
@@ -154,11 +172,17 @@ export const trainCommand: CliCommand = {
           checkpointEvery: num(values, 'checkpoint-every'),
           evalEvery: num(values, 'eval-every'),
           logEvery: num(values, 'log-every'),
-          learningRate: num(values, 'learning-rate'),
+          learningRate: num(values, 'learning-rate') ?? num(values, 'lr'),
+          imageSize: num(values, 'image-size'),
+          patchSize: num(values, 'patch-size'),
+          widthMultiplier: num(values, 'width-multiplier'),
         },
         signal: ac.signal,
         onWarning: (message) => console.error(`warning: ${message}`),
-        onProgress: (p) => process.stderr.write(tty ? `\r${progressLine({ ...p, evalExactMatch: p.heldOut })}\x1b[K` : `${progressLine({ ...p, evalExactMatch: p.heldOut })}\n`),
+        onProgress: (p) => {
+          const line = progressLine({ ...p, evalExactMatch: p.heldOut }, isImage ? 'acc' : 'exact');
+          process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
+        },
       });
       if (tty) process.stderr.write('\n');
       console.log(JSON.stringify({ status: r.status, step: r.step, finalLoss: r.finalLoss, ...r.details, wallSeconds: r.wallSeconds, checkpoint: r.lastCheckpoint, message: r.message }, null, 2));
