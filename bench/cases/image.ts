@@ -11,7 +11,8 @@ import { attentionRollout, attentionRolloutRow, gradientRolloutRow } from '../..
 import { createImageModel } from '../../core/image/imageCheckpoint';
 import { ImageExplainer } from '../../core/image/imageExplainer';
 import type { ImageModel, ImageModelKind } from '../../core/image/imageModel';
-import { imageTrainStep } from '../../core/image/imageTraining';
+import { createImageOptimizer, imageTrainStep } from '../../core/image/imageTraining';
+import type { Adam } from '../../core/training/adam';
 import type { BenchCase } from '../benchCase';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -25,7 +26,7 @@ async function useWasm(): Promise<void> {
 
 interface TrainState {
   model: ImageModel;
-  optimizer: tf.Optimizer;
+  optimizer: Adam;
   x: tf.Tensor4D;
   y: tf.Tensor1D;
 }
@@ -41,11 +42,11 @@ function trainCase(kind: ImageModelKind): BenchCase {
       await useWasm();
       const model = createImageModel(kind);
       const { x, labels, size } = stackScenes(generateScenes(1, 0, B));
-      return { model, optimizer: tf.train.adam(1e-3), x: tf.tensor4d(x, [B, size, size, 3]), y: tf.tensor1d(labels, 'int32') } satisfies TrainState;
+      return { model, optimizer: createImageOptimizer(), x: tf.tensor4d(x, [B, size, size, 3]), y: tf.tensor1d(labels, 'int32') } satisfies TrainState;
     },
     run: (s) => {
       const { model, optimizer, x, y } = s as TrainState;
-      imageTrainStep(model, optimizer, x, y);
+      imageTrainStep(model, optimizer, x, y, 1e-3);
     },
     teardown: (s) => {
       const { model, optimizer, x, y } = s as TrainState;

@@ -3,8 +3,13 @@
  * fresh scenes, Adam, a linear warm-up then cosine decay of the learning rate, and global-norm
  * gradient clipping. The loop reports each step through a callback, so the CLI and the runs store
  * can log it in their own format.
+ *
+ * The optimizer is the engine's Adam (core/training/adam.ts, fused kernels on wasm) with the
+ * settings of tf.train.adam, which trained the demo checkpoints: beta2 0.999 and epsilon 1e-7 (the
+ * float32 backends' epsilon), the same bias-corrected update.
  */
 import * as tf from '@tensorflow/tfjs';
+import { Adam, clipByGlobalNorm, globalNorm } from '../training/adam';
 import { generateScenes, SCENE_SETS, SHAPES, stackScenes, type SceneArgs } from '../data/scenes/scenes';
 import type { ImageModel } from './imageModel';
 
@@ -37,18 +42,24 @@ export interface ImageStepInfo {
 
 export const SCENE_CLASS_NAMES: string[] = [...SHAPES];
 
+/** An Adam as tf.train.adam sets it up (what the image demos were trained with). */
+export function createImageOptimizer(): Adam {
+  return new Adam({ beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
+}
+
 export function learningRateAt(step: number, steps: number, peak: number, warmup: number): number {
   if (step < warmup) return (peak * (step + 1)) / warmup;
   const t = Math.min(1, (step - warmup) / Math.max(1, steps - warmup));
   return peak * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * t)));
 }
 
-/** One optimiser step on (x, labels); returns the loss and batch accuracy (before the step). */
+/** One optimiser step on (x, labels) at learning rate `lr`; returns the loss and batch accuracy (before the step). */
 export function imageTrainStep(
   model: ImageModel,
-  optimizer: tf.Optimizer,
+  optimizer: Adam,
   x: tf.Tensor4D,
   labels: tf.Tensor1D,
+  lr: number,
   clipNorm = 1,
 ): { loss: number; accuracy: number } {
   const vars = model.params.trainable();
@@ -62,16 +73,14 @@ export function imageTrainStep(
     }, vars);
     const correct = tf.keep(logitsKept!.argMax(1).equal(labels).sum());
     logitsKept!.dispose();
-    // Global-norm clipping.
-    const names = Object.keys(grads);
-    const norm = tf.sqrt(tf.addN(names.map((n) => grads[n].square().sum())));
-    const scale = tf.minimum(1, tf.div(clipNorm, norm.add(1e-6)));
-    const clipped: tf.NamedTensorMap = {};
-    for (const n of names) clipped[n] = tf.keep(grads[n].mul(scale));
-    return { value: tf.keep(value), grads: clipped, correct };
+    return { value: tf.keep(value), grads, correct };
   });
-  optimizer.applyGradients(grads);
-  tf.dispose(Object.values(grads));
+  const withGrads = vars.filter((v) => grads[v.name]);
+  const raw = withGrads.map((v) => grads[v.name]);
+  const clipped = clipByGlobalNorm(raw, globalNorm(raw), clipNorm);
+  optimizer.apply(withGrads.map((variable, i) => ({ variable, grad: clipped[i] })), lr);
+  tf.dispose(raw);
+  if (clipped !== raw) tf.dispose(clipped);
   model.afterTrainStep?.();
   const loss = value.dataSync()[0];
   const accuracy = correct.dataSync()[0] / x.shape[0];
@@ -79,17 +88,11 @@ export function imageTrainStep(
   return { loss, accuracy };
 }
 
-/** Sets an Adam optimiser's learning rate (tfjs reads the field at every step). */
-export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
-  (optimizer as unknown as { learningRate: number }).learningRate = lr;
-}
-
 /** Trains `model` on fresh scenes; `onStep` sees every step and may return false to stop early. */
 export async function trainImageModel(
   model: ImageModel,
   args: ImageTrainArgs = {},
   onStep?: (info: ImageStepInfo) => boolean | void | Promise<boolean | void>,
-  optimizer: tf.Optimizer = tf.train.adam(args.learningRate ?? 2e-3),
 ): Promise<ImageStepInfo | undefined> {
   const steps = args.steps ?? 1500;
   const batchSize = args.batchSize ?? 32;
@@ -97,19 +100,23 @@ export async function trainImageModel(
   const warmup = args.warmupSteps ?? Math.max(1, Math.round(steps * 0.05));
   const seed = args.sceneSeed ?? SCENE_SETS.train;
   let last: ImageStepInfo | undefined;
-  for (let step = args.startStep ?? 0; step < steps; step++) {
-    const t0 = performance.now();
-    const scenes = generateScenes(seed, step * batchSize, batchSize, { ...args.scenes, size: model.imageSize });
-    const { x, labels, size } = stackScenes(scenes);
-    const xt = tf.tensor4d(x, [batchSize, size, size, 3]);
-    const yt = tf.tensor1d(labels, 'int32');
-    const learningRate = learningRateAt(step, steps, peak, warmup);
-    setLearningRate(optimizer, learningRate);
-    const { loss, accuracy } = imageTrainStep(model, optimizer, xt, yt, args.clipNorm ?? 1);
-    tf.dispose([xt, yt]);
-    if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step}: loss is ${loss}`);
-    last = { step, loss, accuracy, learningRate, stepMs: performance.now() - t0 };
-    if ((await onStep?.(last)) === false) break;
+  const optimizer = createImageOptimizer();
+  try {
+    for (let step = args.startStep ?? 0; step < steps; step++) {
+      const t0 = performance.now();
+      const scenes = generateScenes(seed, step * batchSize, batchSize, { ...args.scenes, size: model.imageSize });
+      const { x, labels, size } = stackScenes(scenes);
+      const xt = tf.tensor4d(x, [batchSize, size, size, 3]);
+      const yt = tf.tensor1d(labels, 'int32');
+      const learningRate = learningRateAt(step, steps, peak, warmup);
+      const { loss, accuracy } = imageTrainStep(model, optimizer, xt, yt, learningRate, args.clipNorm ?? 1);
+      tf.dispose([xt, yt]);
+      if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step}: loss is ${loss}`);
+      last = { step, loss, accuracy, learningRate, stepMs: performance.now() - t0 };
+      if ((await onStep?.(last)) === false) break;
+    }
+  } finally {
+    optimizer.dispose();
   }
   return last;
 }

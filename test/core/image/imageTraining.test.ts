@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { generateScenes, stackScenes } from '../../../core/data/scenes/scenes';
 import { createImageModel } from '../../../core/image/imageCheckpoint';
 import type { ImageModelKind } from '../../../core/image/imageModel';
-import { imageTrainStep, learningRateAt } from '../../../core/image/imageTraining';
+import { createImageOptimizer, imageTrainStep, learningRateAt } from '../../../core/image/imageTraining';
 import { useWasmBackend } from './useWasm';
 
 const CONFIGS: Record<ImageModelKind, Record<string, unknown>> = {
@@ -21,9 +21,9 @@ describe('image model training (smoke)', () => {
       const { x, labels } = stackScenes(generateScenes(7, 0, 16, { size: 32 }));
       const xt = tf.tensor4d(x, [16, 32, 32, 3]);
       const yt = tf.tensor1d(labels, 'int32');
-      const opt = tf.train.adam(3e-3);
+      const opt = createImageOptimizer();
       const losses: number[] = [];
-      for (let i = 0; i < 25; i++) losses.push(imageTrainStep(model, opt, xt, yt).loss);
+      for (let i = 0; i < 25; i++) losses.push(imageTrainStep(model, opt, xt, yt, 3e-3).loss);
       const first = losses[0];
       const last = Math.min(...losses.slice(-3));
       assert.ok(last < first * 0.67, `loss ${first.toFixed(3)} -> ${last.toFixed(3)}`);
