@@ -130,7 +130,7 @@ describe('beam search panel in VS Code', function () {
     await view.getByTestId('pin').dispatchEvent('click');
     await expect(view.getByTestId('decode-pinned')).toBeVisible();
     assert.equal(await view.getByTestId('beam-size').inputValue(), '7', 'the typed beam size survives the redraw');
-    assert.equal(await view.getByTestId('beam-size').evaluate((e) => e === document.activeElement), true, 'and keeps the focus');
+    assert.equal(await view.getByTestId('beam-size').evaluate((e) => e === e.ownerDocument.activeElement), true, 'and keeps the focus');
     await view.getByTestId('unpin').dispatchEvent('click');
     await setControl(view, 'beam-size', '3');
     await expect(view.getByTestId('decode-title')).toHaveText(/^beam 3 · α 1\.2/, ANSWER_MS);
