@@ -83,11 +83,6 @@ export class PanelWebview<LR extends RequestSchemas, LE extends EventSchemas & {
     if (this.current.load.isLoaded) this.current.rpc.notify(type, payload);
   }
 
-  /** Closes the panel (onDispose follows). */
-  dispose(): void {
-    this.current.panel.dispose();
-  }
-
   private attach(panel: vscode.WebviewPanel, readyTimeoutMs: number): void {
     const { page } = this;
     panel.webview.html = renderWebviewHtml(panel.webview, page.extensionUri, page.bundle, page.title);

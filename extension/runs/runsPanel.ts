@@ -33,8 +33,11 @@ export class RunsPanel {
 
   static registerSerializer(extensionUri: vscode.Uri, store: RunsStore, output: vscode.LogOutputChannel): vscode.Disposable {
     return vscode.window.registerWebviewPanelSerializer(RunsPanel.viewType, {
-      deserializeWebviewPanel: async (panel) => {
-        RunsPanel.current = new RunsPanel(extensionUri, store, output, panel);
+      deserializeWebviewPanel: async (panel, state: unknown) => {
+        const p = (RunsPanel.current = new RunsPanel(extensionUri, store, output, panel));
+        // The page saved which runs it charted; a run deleted since is dropped when the runs are sent.
+        const saved = (state as { selected?: unknown } | undefined)?.selected;
+        if (Array.isArray(saved)) p.select(saved.filter((id): id is string => typeof id === 'string'));
       },
     });
   }

@@ -210,4 +210,25 @@ describe('training runs in VS Code', function () {
       child.kill('SIGKILL');
     }
   });
+
+  it('the charts keep the runs they show across a window reload', async () => {
+    const { page } = vs;
+    await runCommand(page, 'Attention Debugger: Show Training Charts');
+    const boxes = () => activeWebview(page).locator('[data-run]');
+    await expect(boxes().nth(1)).toBeVisible(WAIT_MS);
+    const ids = async (selector: string) => (await activeWebview(page).locator(selector).evaluateAll((els) => els.map((e) => e.getAttribute('data-run') ?? ''))).sort();
+    const all = await ids('[data-run]');
+    /** Waits until the charted runs are every run (the panel starts with the newest alone). */
+    const allCharted = async () => {
+      const deadline = Date.now() + WAIT_MS;
+      let charted: string[] = [];
+      while (JSON.stringify((charted = await ids('[data-run][data-selected="true"]').catch(() => []))) !== JSON.stringify(all) && Date.now() < deadline) await page.waitForTimeout(200);
+      assert.deepEqual(charted, all);
+    };
+    for (const box of await boxes().all()) if ((await box.getAttribute('data-selected')) !== 'true') await box.click();
+    await allCharted();
+    await vs.reload();
+    await expect(boxes().nth(1)).toBeVisible(WAIT_MS);
+    await allCharted();
+  });
 });

@@ -15,7 +15,8 @@ import { drawAttentionGrid, drawLineChart, readTheme, type LineSeries, type Them
 
 registerToolkit();
 
-const State = z.object({ smoothing: z.number().min(0).max(0.99), log: z.boolean(), measure: z.enum(['entropy', 'firstShare']) });
+// `selected` is saved for the host, which reads it back after a window reload (the runs shown stay shown).
+const State = z.object({ smoothing: z.number().min(0).max(0.99), log: z.boolean(), measure: z.enum(['entropy', 'firstShare']), selected: z.array(z.string()).optional() });
 const state = panelState(State, { smoothing: 0.6, log: false, measure: 'entropy' });
 
 const rpc = new RpcEndpoint(hostTransport(), runsPanelSide, hostRunsPanelSide);
@@ -117,6 +118,7 @@ function renderRuns(): void {
     entry.label.data = runLabel(r);
     const on = selected.includes(r.id);
     (entry.box as unknown as { checked: boolean }).checked = on;
+    entry.box.dataset.selected = String(on);
     entry.swatch.style.background = on ? colorOf(r.id) : 'transparent';
   }
 }
@@ -161,6 +163,7 @@ function scheduleDraw(): void {
 rpc.on('runs', (msg) => {
   runs = msg.runs;
   selected = msg.selected;
+  state.update({ selected });
   for (const id of [...records.keys()]) if (!selected.includes(id)) records.delete(id);
   renderRuns();
   scheduleDraw();
