@@ -3,8 +3,8 @@
  * layers (embedding, conv2d) train unchanged on wasm. Also replaces stock wasm kernels with faster
  * ones: BatchMatMul reaching XNNPACK (or SIMD) for transposed and batched products (every model's
  * matMuls and their gradients), Sum without a transpose, GatherV2 with row copies, Transpose of
- * two swapped axis groups in tiles (and any rank-5+ permutation), Tanh through the vectorised
- * Sigmoid, Identity without a copy, Conv2DBackpropInput as an XNNPACK product plus col2im; and adds
+ * two swapped axis groups in tiles (and any rank-5+ permutation), Tanh and Erf through the
+ * vectorised Sigmoid, Identity without a copy, Conv2DBackpropInput as an XNNPACK product plus col2im; and adds
  * fused kernels for the optimizer (Adam, global norm) and layer norm. Registered for 'wasm' only;
  * safe to call more than once.
  */
@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2dBackpropFilter';
 import { registerConv2dBackpropInput } from './conv2dBackpropInput';
 import { registerFastBatchMatMul } from './fastBatchMatMul';
+import { registerFastErf } from './fastErf';
 import { registerFastGather } from './fastGather';
 import { registerFastSum } from './fastSum';
 import { registerFastTanh } from './fastTanh';
@@ -32,6 +33,7 @@ export function registerMissingWasmKernels(): void {
   registerFastGather();
   registerFastTranspose();
   registerFastTanh();
+  registerFastErf();
   registerZeroCopyIdentity();
   registerConv2dBackpropInput();
   registerOptimizerKernels();
