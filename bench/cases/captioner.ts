@@ -15,7 +15,7 @@ import { loadCaptioner, type CaptionerBundle } from '../../core/models/captionin
 import { captionTokenizer, type CaptionAttention } from '../../core/models/captioning/config';
 import { captionImage } from '../../core/models/captioning/inspect';
 import { Rng } from '../../core/tasks/rng';
-import { CAPTIONER_DEMO_MODEL } from '../../demo/captionerDemos';
+import { captionerDemoModel } from '../../demo/captionerDemos';
 import type { BenchCase } from '../benchCase';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -42,7 +42,7 @@ function trainCase(attention: CaptionAttention): BenchCase {
     setup: async () => {
       await useWasm();
       const tokenizer = captionTokenizer();
-      const model = new Captioner({ ...CAPTIONER_DEMO_MODEL, vocabSize: tokenizer.size, attention }, 1);
+      const model = new Captioner({ ...captionerDemoModel(attention), vocabSize: tokenizer.size, attention }, 1);
       const batch = captionBatch(generateScenes(SCENE_SETS.train, 0, B), tokenizer);
       return { trainer: new CaptionTrainer(model), batch, rng: new Rng(1) } satisfies TrainState;
     },
