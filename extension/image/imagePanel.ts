@@ -4,25 +4,20 @@
  * captioners' captions); follows the image model and the image opened in the editor (when the panel is visible); answers
  * the webview's page requests (rollout controls, a clicked patch) and saves exported drawings.
  * An older answer never replaces a newer one: each update aborts the previous request and results
- * are applied only if they belong to the latest update. A webview whose page never loads is replaced
- * by a new one in the same place (see WebviewLoadWatch), with the same state.
+ * are applied only if they belong to the latest update. The page gets what the panel shows on every
+ * load, and a webview whose page never loads is replaced by a new one in the same place (PanelWebview).
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { IMAGE_EXTENSIONS, type ImageCaptionResult, type ImageExplainResult } from '../../protocol/image';
 import { hostImageSide, ImagePanelState, imagePanelSide, type ImageSubject } from '../../protocol/imagePanel';
-import { RpcEndpoint, RpcError } from '../../protocol/rpc';
+import { RpcError } from '../../protocol/rpc';
 import type { EngineSupervisor } from '../engine/engineSupervisor';
-import { renderWebviewHtml, webviewOptions } from '../panels/webviewHtml';
-import { WebviewLoadWatch } from '../panels/webviewLoadWatch';
-import { webviewTransport } from '../panels/webviewTransport';
+import { PanelWebview, type PanelPage } from '../panels/panelWebview';
 import type { ActiveImageModel } from './activeImageModel';
 
 const FOLLOW_DEBOUNCE_MS = 200;
-/** How long a shown page may take to load before its webview is replaced; doubled at each
- * replacement, so a page that is only slow (a busy machine) gets the time it needs. */
-const READY_TIMEOUT_MS = 10_000;
 /** Defined here (not in imageCommands.ts, which imports this file) so the panel can open the choice. */
 export const CHOOSE_IMAGE_MODEL_COMMAND = 'attentionDebugger.chooseImageModel';
 
@@ -51,11 +46,7 @@ export class ImagePanel {
   static readonly viewType = 'attentionDebugger.image';
   private static current: ImagePanel | undefined;
 
-  private panel!: vscode.WebviewPanel;
-  private rpc!: RpcEndpoint<typeof hostImageSide.requests, typeof hostImageSide.events, typeof imagePanelSide.requests, typeof imagePanelSide.events>;
-  private load!: WebviewLoadWatch;
-  /** What belongs to the current webview: its channel, its load watch, its dispose listener. */
-  private readonly viewDisposables: vscode.Disposable[] = [];
+  private readonly view: PanelWebview<typeof hostImageSide.requests, typeof hostImageSide.events, typeof imagePanelSide.requests, typeof imagePanelSide.events>;
   private readonly disposables: vscode.Disposable[] = [];
   /** The image asked for last; `shown` may still be the previous one while it runs. */
   private subject: ImageSubject | undefined;
@@ -75,11 +66,8 @@ export class ImagePanel {
     // Beside the active editor, so the image stays in view with its attention; a panel that shares
     // the image's group moves beside it.
     const activeGroup = vscode.window.tabGroups.activeTabGroup;
-    if (p) p.panel.reveal(activeImageTab() && p.panel.viewColumn === activeGroup.viewColumn ? vscode.ViewColumn.Beside : undefined, true);
-    else {
-      const panel = vscode.window.createWebviewPanel(ImagePanel.viewType, 'Image Attention', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(deps.extensionUri));
-      p = ImagePanel.current = new ImagePanel(panel, deps);
-    }
+    if (p) p.view.panel.reveal(activeImageTab() && p.view.panel.viewColumn === activeGroup.viewColumn ? vscode.ViewColumn.Beside : undefined, true);
+    else p = ImagePanel.current = new ImagePanel(deps);
     await p.showFile(file);
     return p;
   }
@@ -87,8 +75,7 @@ export class ImagePanel {
   static registerSerializer(deps: ImagePanelDeps): vscode.Disposable {
     return vscode.window.registerWebviewPanelSerializer(ImagePanel.viewType, {
       deserializeWebviewPanel: async (panel, state: unknown) => {
-        panel.webview.options = webviewOptions(deps.extensionUri);
-        const p = (ImagePanel.current = new ImagePanel(panel, deps));
+        const p = (ImagePanel.current = new ImagePanel(deps, panel));
         // The webview saved what it showed; explain it again (the engine restarted with the window).
         const saved = ImagePanelState.safeParse(state);
         if (!saved.success) return;
@@ -98,11 +85,45 @@ export class ImagePanel {
     });
   }
 
+  /** A new panel beside the editor, or `restored` (a panel VS Code brought back after a reload). */
   private constructor(
-    panel: vscode.WebviewPanel,
     private readonly deps: ImagePanelDeps,
+    restored?: vscode.WebviewPanel,
   ) {
-    this.attach(panel, READY_TIMEOUT_MS);
+    const { engine, output } = deps;
+    const page: PanelPage<typeof hostImageSide.requests, typeof hostImageSide.events, typeof imagePanelSide.requests, typeof imagePanelSide.events> = {
+      viewType: ImagePanel.viewType,
+      bundle: 'imagePanel',
+      title: 'Image Attention',
+      name: 'image panel',
+      extensionUri: deps.extensionUri,
+      output,
+      local: hostImageSide,
+      remote: imagePanelSide,
+      handle: (rpc) => {
+        rpc.handle('image.rollout', (p, ctx) => engine.request('image.rollout', p, { signal: ctx.signal }));
+        rpc.handle('image.queryAttention', (p, ctx) => engine.request('image.queryAttention', p, { signal: ctx.signal }));
+        rpc.handle('image.rerun', ({ classIndex }) => {
+          if (!this.subject) throw new RpcError('invalid-input', 'no image is shown yet');
+          void this.update(this.subject, classIndex);
+          return {};
+        });
+        rpc.handle('image.chooseModel', async () => {
+          await vscode.commands.executeCommand(CHOOSE_IMAGE_MODEL_COMMAND);
+          return {};
+        });
+        rpc.handle('export.png', ({ dataUrl, suggestedName }) => this.save(suggestedName, Buffer.from(dataUrl.split(',')[1], 'base64')));
+        rpc.on('state', (s) => (this.pageState = s));
+      },
+      // Each load of the page: its controls, what the panel shows, then any work under way.
+      onReady: () => {
+        if (this.pageState) this.view.notify('restore', this.pageState);
+        this.notifyShown();
+        if (this.lastStatus) this.view.notify('status', this.lastStatus);
+      },
+      onDispose: () => this.dispose(),
+    };
+    this.view = restored ? PanelWebview.restore(page, restored) : PanelWebview.create(page, 'Image Attention', vscode.ViewColumn.Beside, true);
     this.disposables.push(
       deps.imageModel.onDidChange(() => {
         if (this.subject) void this.showFile(this.subject.file);
@@ -113,52 +134,11 @@ export class ImagePanel {
         const uri = activeImageTab();
         if (uri?.fsPath === this.activeImage) return;
         this.activeImage = uri?.fsPath;
-        if (!uri || !this.panel.visible || uri.fsPath === this.subject?.file) return;
+        if (!uri || !this.view.panel.visible || uri.fsPath === this.subject?.file) return;
         clearTimeout(this.followTimer);
         this.followTimer = setTimeout(() => void this.showFile(uri.fsPath), FOLLOW_DEBOUNCE_MS);
       }),
     );
-  }
-
-  /** Shows the panel in `panel`'s webview: its page, its channel, and a watch on its loading. */
-  private attach(panel: vscode.WebviewPanel, readyTimeoutMs: number): void {
-    const { engine, output } = this.deps;
-    this.panel = panel;
-    panel.webview.html = renderWebviewHtml(panel.webview, this.deps.extensionUri, 'imagePanel', 'Image Attention');
-    this.rpc = new RpcEndpoint(webviewTransport(panel.webview), hostImageSide, imagePanelSide, (m) => output.warn(`image panel: ${m}`));
-    this.rpc.handle('image.rollout', (p, ctx) => engine.request('image.rollout', p, { signal: ctx.signal }));
-    this.rpc.handle('image.queryAttention', (p, ctx) => engine.request('image.queryAttention', p, { signal: ctx.signal }));
-    this.rpc.handle('image.rerun', ({ classIndex }) => {
-      if (!this.subject) throw new RpcError('invalid-input', 'no image is shown yet');
-      void this.update(this.subject, classIndex);
-      return {};
-    });
-    this.rpc.handle('image.chooseModel', async () => {
-      await vscode.commands.executeCommand(CHOOSE_IMAGE_MODEL_COMMAND);
-      return {};
-    });
-    this.rpc.handle('export.png', ({ dataUrl, suggestedName }) => this.save(suggestedName, Buffer.from(dataUrl.split(',')[1], 'base64')));
-    // Each load of the page says 'ready': it gets what the panel shows, then any work under way.
-    this.rpc.on('ready', () => {
-      this.load.ready();
-      if (this.pageState) this.rpc.notify('restore', this.pageState);
-      this.notifyShown();
-      if (this.lastStatus) this.rpc.notify('status', this.lastStatus);
-    });
-    this.rpc.on('state', (s) => (this.pageState = s));
-    this.load = new WebviewLoadWatch(panel, readyTimeoutMs, () => this.replaceWebview(readyTimeoutMs * 2));
-    const rpc = this.rpc;
-    this.viewDisposables.push(this.load, { dispose: () => rpc.close() }, panel.onDidDispose(() => this.dispose()));
-  }
-
-  /** The page never loaded: a new webview where this one was, then this one closes. */
-  private replaceWebview(readyTimeoutMs: number): void {
-    const stuck = this.panel;
-    this.deps.output.warn(`image panel: its page did not load; opening it again in a new webview (waiting ${readyTimeoutMs / 1000} s this time)`);
-    const fresh = vscode.window.createWebviewPanel(ImagePanel.viewType, stuck.title, { viewColumn: stuck.viewColumn ?? vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(this.deps.extensionUri));
-    for (const d of this.viewDisposables.splice(0)) d.dispose();
-    this.attach(fresh, readyTimeoutMs);
-    stuck.dispose();
   }
 
   private async showFile(file: string): Promise<void> {
@@ -177,13 +157,13 @@ export class ImagePanel {
   private post(status: { state: 'loading' | 'error' | 'idle'; message: string; subject?: ImageSubject }): void {
     this.lastStatus = status;
     if (status.state === 'error') this.shown = undefined; // the message replaces the drawing
-    if (this.load.isLoaded) this.rpc.notify('status', status);
+    this.view.notify('status', status);
   }
 
   private notifyShown(): void {
     if (!this.shown) return;
-    if ('captions' in this.shown) this.rpc.notify('captions', this.shown);
-    else this.rpc.notify('show', this.shown);
+    if ('captions' in this.shown) this.view.notify('captions', this.shown);
+    else this.view.notify('show', this.shown);
   }
 
   /**
@@ -212,7 +192,7 @@ export class ImagePanel {
     const controller = (this.inFlight = new AbortController());
     const generation = ++this.generation;
     this.subject = subject;
-    this.panel.title = `Attention: ${path.basename(subject.file)}`;
+    this.view.panel.title = `Attention: ${path.basename(subject.file)}`;
     this.post({ state: 'loading', message: `Running the model on ${path.basename(subject.file)}…`, subject });
     try {
       const { kind } = await this.deps.engine.request('image.describe', { spec: subject.spec }, { signal: controller.signal });
@@ -223,7 +203,7 @@ export class ImagePanel {
       if (generation !== this.generation) return; // a newer update won
       this.shown = shown;
       this.lastStatus = undefined;
-      if (this.load.isLoaded) this.notifyShown();
+      this.notifyShown();
     } catch (err) {
       const e = RpcError.from(err);
       if (generation !== this.generation || e.code === 'cancelled') return;
@@ -246,6 +226,6 @@ export class ImagePanel {
     clearTimeout(this.followTimer);
     this.generation++; // a model lookup under way stops there
     this.inFlight?.abort();
-    for (const d of [...this.viewDisposables.splice(0), ...this.disposables.splice(0)]) d.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

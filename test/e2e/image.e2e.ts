@@ -10,6 +10,7 @@ import { cpSync, existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Locator } from 'playwright-core';
 import { expect } from './harness/expect';
+import { hangNextPanelFrame, panelFrameWasHung } from './harness/stuckWebview';
 import { openVsCode, repoRoot, type VsCodeSession, reportFailures } from './harness/vscodeSession';
 import { activeWebview, chooseContextMenuItem, expandFolders, explorerItem, runCommand, waitForExtension } from './harness/workbench';
 
@@ -50,15 +51,6 @@ async function changed(view: FrameLocator, before: string, what: string): Promis
   }
   assert.fail(`the overlay did not change after ${what}`);
 }
-
-const HANG_FLAG = 'attention-debugger-e2e-hang-panel-frame';
-/** Run in every new frame: the next frame VS Code wraps around this extension's webview never gets
- * its service worker (what VS Code's frame waits for before it loads the page). */
-const HANG_NEXT_PANEL_FRAME = `
-  if (location.pathname.endsWith('/webview/browser/pre/index.html') && location.search.includes('extensionId=attention-debugger.attention-debugger') && sessionStorage.getItem('${HANG_FLAG}')) {
-    sessionStorage.removeItem('${HANG_FLAG}');
-    navigator.serviceWorker.register = () => new Promise(() => undefined);
-  }`;
 
 /** E2E_SHOTS=dir saves a screenshot of each state the tests reach, for looking at the panel. */
 async function shot(vs: VsCodeSession, name: string): Promise<void> {
@@ -181,12 +173,11 @@ describe('image attention in VS Code', function () {
     // (after a reload, or an image preview beside the panel) VS Code's frame around one of them can
     // wait forever for its worker: the blank panel of issue #7. Here the panel's next frame is made
     // to wait so, once, on purpose.
-    await vs.page.addInitScript(HANG_NEXT_PANEL_FRAME);
-    await vs.page.evaluate(`sessionStorage.setItem('${HANG_FLAG}', '1')`);
+    await hangNextPanelFrame(vs.page);
     await vs.reload();
     const view = activeWebview(vs.page);
     await expect(view.getByTestId('image-name')).toHaveText(/^scene-02-square\.png$/, ANSWER_MS);
-    assert.equal(await vs.page.evaluate(`sessionStorage.getItem('${HANG_FLAG}')`), null, 'no frame of the panel was made to wait');
+    assert.ok(await panelFrameWasHung(vs.page), 'no frame of the panel was made to wait');
     await expect(overlay(view)).toBeVisible(ANSWER_MS);
     assert.match((await overlay(view).getAttribute('data-overlay')) ?? '', /^Attention rollout \(max of heads\)$/);
   });
