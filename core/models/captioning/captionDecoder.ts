@@ -2,6 +2,7 @@
  * The captioner's attentional LSTM step (Xu et al. 2015, section 3.1.2 and 4):
  *
  *   alpha_t  = softmax(v^T tanh(W h_{t-1} + U a_l))     over the L grid locations (additive score)
+ *              (+ P f_l(alpha_{t-1}) inside the tanh with config.distancePrior: distancePrior.ts)
  *   soft:  z_t = beta_t * sum_l alpha_t[l] a_l          beta_t = sigmoid(w_beta h_{t-1} + b) (the gate)
  *   hard:  z_t = beta_t * a_{s_t},  s_t ~ Categorical(alpha_t) in training, argmax at inference
  *   h_t, c_t = LSTM([emb(y_{t-1}); z_t], h_{t-1}, c_{t-1})
@@ -17,7 +18,8 @@ import { createLstmCell } from '../rnnSeq2seq/lstmCell';
 import type { RecurrentCell, RecurrentState } from '../rnnSeq2seq/recurrentCell';
 import { createLinear, linear, type LinearWeights } from '../transformer/linear';
 import type { ParamStore } from '../transformer/params';
-import type { CaptionerConfig } from './config';
+import { gridSide, type CaptionerConfig } from './config';
+import { DistancePrior } from './distancePrior';
 
 /** The image side of attention, computed once per batch. */
 export interface GridMemory {
@@ -27,6 +29,8 @@ export interface GridMemory {
   projected: tf.Tensor3D;
   /** [B, L] all ones (every location is real); the shared attention takes a mask. */
   mask: tf.Tensor2D;
+  /** With a distance prior: its matrix (DistancePrior.matrix), the same for every row. */
+  distanceMatrix?: tf.Tensor2D;
 }
 
 /** How hard attention picks its location: sample with `rng` (training) or argmax (inference). */
@@ -75,6 +79,8 @@ export class CaptionDecoder {
   readonly gate: LinearWeights; // [U, 1]
   readonly cell: RecurrentCell;
   readonly readout: LinearWeights; // [U + C + E, V]
+  /** With config.distancePrior > 0 only. */
+  readonly distancePrior?: DistancePrior;
 
   constructor(p: ParamStore, name: string, readonly config: CaptionerConfig, readonly featureDim: number) {
     const { vocabSize: V, embedDim: E, units: U, attentionDim: A } = config;
@@ -88,6 +94,7 @@ export class CaptionDecoder {
     this.gate = createLinear(p, `${name}/gate`, U, 1);
     this.cell = createLstmCell(p, `${name}/cell`, E + C, U);
     this.readout = createLinear(p, `${name}/readout`, U + C + E, V);
+    if (config.distancePrior > 0) this.distancePrior = new DistancePrior(p, `${name}/distancePrior`, gridSide(config), config.distancePrior, A);
   }
 
   /** features [B, L, C] -> the attention memory and h_0, c_0. Not tidied: callers tidy. */
@@ -100,13 +107,18 @@ export class CaptionDecoder {
     } else {
       state = { h: tf.zeros([B, this.config.units]), c: tf.zeros([B, this.config.units]) };
     }
-    return { memory: { features, projected: this.attention.projectKeys(features), mask: tf.ones([B, L]) }, state };
+    const distanceMatrix = this.distancePrior?.matrix();
+    return { memory: { features, projected: this.attention.projectKeys(features), mask: tf.ones([B, L]), ...(distanceMatrix ? { distanceMatrix } : {}) }, state };
   }
 
-  /** One word for every row: tokens [B] int32 (y_{t-1}). `choice` is used by hard attention only. Not tidied. */
-  step(memory: GridMemory, state: RecurrentState, tokens: tf.Tensor1D, choice: LocationChoice): CaptionStepResult {
+  /**
+   * One word for every row: tokens [B] int32 (y_{t-1}); previousMap [B, L] is alpha_{t-1} (absent at
+   * the first word; used with a distance prior only). `choice` is used by hard attention only. Not tidied.
+   */
+  step(memory: GridMemory, state: RecurrentState, tokens: tf.Tensor1D, choice: LocationChoice, previousMap?: tf.Tensor2D): CaptionStepResult {
     const emb = tf.gather(this.embedding, tokens.cast('int32')) as tf.Tensor2D; // [B, E]
-    const soft = this.attention.attend(state.h, memory.projected, memory.features, memory.mask); // context [B, C], weights [B, L]
+    const projected = this.distancePrior && memory.distanceMatrix && previousMap ? (memory.projected.add(this.distancePrior.term(previousMap, memory.distanceMatrix)) as tf.Tensor3D) : memory.projected;
+    const soft = this.attention.attend(state.h, projected, memory.features, memory.mask); // context [B, C], weights [B, L]
     const map = soft.weights;
     let context = soft.context;
     let chosen: Int32Array | undefined;
@@ -123,5 +135,9 @@ export class CaptionDecoder {
     const next = this.cell.step(tf.concat([emb, z], 1), state); // [B, U]
     const logits = linear(tf.concat([next.h, z, emb], 1), this.readout) as tf.Tensor2D; // [B, V]
     return { logits, map, state: next, chosen, logChosen };
+  }
+
+  dispose(): void {
+    this.distancePrior?.dispose();
   }
 }

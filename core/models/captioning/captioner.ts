@@ -28,6 +28,8 @@ export interface CaptionForwardResult {
 export interface CaptionDecodingState {
   memory: GridMemory;
   rnn: RecurrentState;
+  /** [B, L] the last word's map (the distance prior's input); absent before the first word. */
+  previousMap?: tf.Tensor2D;
 }
 
 export class Captioner {
@@ -63,7 +65,7 @@ export class Captioner {
       const maps: tf.Tensor2D[] = [];
       const logChosen: tf.Tensor1D[] = [];
       for (const tokens of tf.unstack(targetIn, 1) as tf.Tensor1D[]) {
-        const s = this.decoder.step(start.memory, state, tokens, choice);
+        const s = this.decoder.step(start.memory, state, tokens, choice, maps[maps.length - 1]);
         state = s.state;
         logits.push(s.logits);
         maps.push(s.map);
@@ -87,19 +89,22 @@ export class Captioner {
   begin(images: tf.Tensor4D): CaptionDecodingState {
     const r = tf.tidy(() => {
       const { memory, state } = this.decoder.begin(this.encoder.encode(images));
-      return { features: memory.features, projected: memory.projected, mask: memory.mask, h: state.h, c: state.c as tf.Tensor2D };
+      return { ...memory, h: state.h, c: state.c as tf.Tensor2D };
     });
-    return { memory: { features: r.features, projected: r.projected, mask: r.mask }, rnn: { h: r.h, c: r.c } };
+    const { h, c, ...memory } = r;
+    return { memory, rnn: { h, c } };
   }
 
   /** Feeds tokens [B]; log-probabilities [B, V] and the word's map [B, L] (hard attention: argmax location). */
   decodeStep(state: CaptionDecodingState, tokens: tf.Tensor1D): { logProbs: tf.Tensor2D; map: tf.Tensor2D } {
     const r = tf.tidy(() => {
-      const s = this.decoder.step(state.memory, state.rnn, tokens, { kind: 'argmax' });
+      const s = this.decoder.step(state.memory, state.rnn, tokens, { kind: 'argmax' }, state.previousMap);
       return { logProbs: tf.logSoftmax(s.logits) as tf.Tensor2D, map: s.map, h: s.state.h, c: s.state.c as tf.Tensor2D };
     });
-    tf.dispose([state.rnn.h, state.rnn.c as tf.Tensor2D]);
+    tf.dispose([state.rnn.h, state.rnn.c as tf.Tensor2D, ...(state.previousMap ? [state.previousMap] : [])]);
     state.rnn = { h: r.h, c: r.c };
+    // The caller owns (and may dispose) the returned map; the state keeps its own copy.
+    state.previousMap = r.map.clone();
     return { logProbs: r.logProbs, map: r.map };
   }
 
@@ -111,17 +116,20 @@ export class Captioner {
       return out;
     };
     const m = state.memory;
-    state.memory = { features: pick(m.features), projected: pick(m.projected), mask: pick(m.mask) };
+    // The distance matrix is the same for every row.
+    state.memory = { features: pick(m.features), projected: pick(m.projected), mask: pick(m.mask), ...(m.distanceMatrix ? { distanceMatrix: m.distanceMatrix } : {}) };
     state.rnn = { h: pick(state.rnn.h), c: pick(state.rnn.c as tf.Tensor2D) };
+    if (state.previousMap) state.previousMap = pick(state.previousMap);
     idx.dispose();
   }
 
   disposeState(state: CaptionDecodingState): void {
     const m = state.memory;
-    tf.dispose([m.features, m.projected, m.mask, state.rnn.h, state.rnn.c as tf.Tensor2D]);
+    tf.dispose([m.features, m.projected, m.mask, ...(m.distanceMatrix ? [m.distanceMatrix] : []), state.rnn.h, state.rnn.c as tf.Tensor2D, ...(state.previousMap ? [state.previousMap] : [])]);
   }
 
   dispose(): void {
+    this.decoder.dispose();
     this.params.dispose();
   }
 }

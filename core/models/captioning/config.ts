@@ -39,6 +39,11 @@ export interface CaptionerArgs {
    * (with the mean of the grid a small image can be named without looking anywhere).
    */
   initialState?: CaptionInitialState;
+  /**
+   * Features per location of the previous word's map by distance (distancePrior.ts) in the attention
+   * score (default 0 = none): lets a word look near where the previous one looked.
+   */
+  distancePrior?: number;
 }
 
 export type CaptionInitialState = 'mean-features' | 'zeros';
@@ -58,10 +63,12 @@ export function resolveCaptionerConfig(a: CaptionerArgs): CaptionerConfig {
     attentionDim: a.attentionDim ?? 32,
     maxLength: a.maxLength ?? 16,
     initialState: a.initialState ?? 'mean-features',
+    distancePrior: a.distancePrior ?? 0,
   };
   for (const k of ['vocabSize', 'embedDim', 'units', 'attentionDim', 'maxLength'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new RpcError('invalid-input', `captioner: ${k} must be a positive integer, got ${c[k]}`);
   }
+  if (!Number.isInteger(c.distancePrior) || c.distancePrior < 0) throw new RpcError('invalid-input', `captioner: distancePrior must be a non-negative integer, got ${c.distancePrior}`);
   if (!Number.isInteger(c.positionDim) || c.positionDim < 0) throw new RpcError('invalid-input', `captioner: positionDim must be a non-negative integer, got ${c.positionDim}`);
   if (c.attention !== 'soft' && c.attention !== 'hard') throw new RpcError('invalid-input', `captioner: attention must be 'soft' or 'hard', got '${String(c.attention)}'`);
   if (c.initialState !== 'mean-features' && c.initialState !== 'zeros') throw new RpcError('invalid-input', `captioner: initialState must be 'mean-features' or 'zeros', got '${String(c.initialState)}'`);

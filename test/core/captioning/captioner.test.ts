@@ -15,6 +15,8 @@ import { Captioner } from '../../../core/models/captioning/captioner';
 import { captionStepModel } from '../../../core/models/captioning/captionStepModel';
 import { captionBatch, captionLearningRate, CaptionTrainer, disposeCaptionBatch } from '../../../core/models/captioning/captionTraining';
 import { captionTokenizer, type CaptionAttention, type CaptionInitialState } from '../../../core/models/captioning/config';
+import { DistancePrior } from '../../../core/models/captioning/distancePrior';
+import { ParamStore } from '../../../core/models/transformer/params';
 import { Rng } from '../../../core/tasks/rng';
 import { EOS } from '../../../core/text/tokenizer';
 import { maxAbsDiff, useWasm } from '../transformer/wasmBackend';
@@ -215,6 +217,63 @@ describe('captioner', () => {
     m.dispose();
   });
 
+  it('distance prior: with the previous map on one cell, every location at the same whole-cell distance from it gets the same score term', () => {
+    const p = new ParamStore(new Rng(3));
+    const prior = new DistancePrior(p, 'prior', 4, 2, 5); // 4 x 4 grid, 2 features, attention width 5
+    const previous = tf.oneHot(tf.tensor1d([5], 'int32'), 16).cast('float32') as tf.Tensor2D; // cell (x 1, y 1)
+    const matrix = prior.matrix();
+    const term = prior.term(previous, matrix); // [1, 16, 5]
+    const rows = (term.arraySync() as number[][][])[0];
+    // Distance 1 (rounded): the four neighbours and the four diagonals; distance 2: (3, 1), (1, 3).
+    for (const l of [0, 2, 4, 6, 8, 9, 10]) assert.ok(maxAbsDiff(rows[l], rows[1]) < 1e-6, `cell ${l} differs from cell 1`);
+    assert.ok(maxAbsDiff(rows[7], rows[13]) < 1e-6);
+    assert.ok(maxAbsDiff(rows[7], rows[1]) > 1e-4, 'distances 1 and 2 got the same term');
+    assert.ok(maxAbsDiff(rows[5], rows[1]) > 1e-4, 'distances 0 and 1 got the same term');
+    tf.dispose([previous, matrix, term]);
+    prior.dispose();
+    p.dispose();
+  });
+
+  it('distance prior: word-by-word decoding carries the previous map, giving the teacher-forced log-probabilities; beam and greedy do not leak', () => {
+    const m = new Captioner({ vocabSize: tokenizer.size, imageSize: 32, channels: [8, 16], embedDim: 8, units: 16, attentionDim: 8, distancePrior: 3 }, 5);
+    assert.ok([...m.params.byName().keys()].some((n) => n.includes('distancePrior')));
+    // At initialisation the prior's term is small; enlarged, a dropped map shows in the words.
+    const kernel = m.decoder.distancePrior!.kernel;
+    tf.tidy(() => kernel.assign(kernel.mul(50)));
+    const b = captionBatch(SCENES.slice(0, 1), tokenizer);
+    const fwd = m.forward(b.images, b.targetIn);
+    const teacher = tf.tidy(() => tf.logSoftmax(fwd.logits).arraySync() as number[][][])[0];
+    const before = tf.memory().numTensors;
+    const sm = captionStepModel(m, b.images);
+    const state = sm.begin();
+    const ids = b.targetIn.arraySync()[0];
+    ids.forEach((id, t) => {
+      const tok = tf.tensor1d([id], 'int32');
+      const r = sm.step(state, tok);
+      assert.ok(maxAbsDiff(r.logProbs.dataSync(), teacher[t]) < 1e-4, `word ${t} differs from teacher forcing`);
+      tf.dispose([tok, r.logProbs]);
+    });
+    sm.dispose(state);
+    // Dropping the carried map changes the second word: the comparison above tests the carrying.
+    const s2 = m.begin(b.images);
+    const t0 = tf.tensor1d([ids[0]], 'int32');
+    const t1 = tf.tensor1d([ids[1]], 'int32');
+    const w0 = m.decodeStep(s2, t0);
+    s2.previousMap?.dispose();
+    s2.previousMap = undefined;
+    const w1 = m.decodeStep(s2, t1);
+    assert.ok(maxAbsDiff(w1.logProbs.dataSync(), teacher[1]) > 1e-3, 'the second word does not depend on the first word\'s map');
+    tf.dispose([t0, t1, w0.logProbs, w0.map, w1.logProbs, w1.map]);
+    m.disposeState(s2);
+    const r = beamSearch(captionStepModel(m, b.images, { withAttention: true }), { beamSize: 3, maxTokens: 8 });
+    assert.deepEqual(checkTree(r.tree, EOS), []);
+    greedyDecode(captionStepModel(m, b.images), { batch: 1, maxTokens: 8 });
+    assert.equal(tf.memory().numTensors, before, 'decoding with the distance prior leaked tensors');
+    tf.dispose([fwd.logits, fwd.maps]);
+    disposeCaptionBatch(b);
+    m.dispose();
+  });
+
   it('the cosine schedule starts at the learning rate and ends at a twentieth of it; constant stays', () => {
     const args = { learningRate: 0.002, learningRateSchedule: 'cosine' as const };
     assert.ok(Math.abs(captionLearningRate(args, 0, 100) - 0.002) < 1e-12);
@@ -228,6 +287,7 @@ describe('captioner', () => {
     assert.throws(() => new Captioner({ vocabSize: 10, attention: 'wild' as CaptionAttention }), /attention must be 'soft' or 'hard'/);
     assert.throws(() => new Captioner({ vocabSize: 10, initialState: 'ones' as CaptionInitialState }), /initialState must be 'mean-features' or 'zeros'/);
     assert.throws(() => new Captioner({ vocabSize: 10, positionDim: -1 }), /positionDim must be a non-negative integer, got -1/);
+    assert.throws(() => new Captioner({ vocabSize: 10, distancePrior: 1.5 }), /distancePrior must be a non-negative integer, got 1.5/);
     const m = model('soft');
     const img = tf.zeros([1, 16, 16, 3]) as tf.Tensor4D;
     const t = tf.tensor2d([[1]], [1, 1], 'int32');
