@@ -56,11 +56,7 @@ describe('captioner demo checkpoints: quality bars on 500 held-out scenes', func
   describe('captioner-soft-scenes', () => {
     const evaluate = evaluateDemo('captioner-soft-scenes');
 
-    // The committed demo names the right pairs in 76.2% of captions. Most misses (46 of 66 in the
-    // first 300 scenes) name another distractor than the nearest one; the rest get the nearest one's
-    // shape (11) or colour (7) wrong, almost never the red target (2). The test stays, skipped, with
-    // the measured figure in its name, until a demo that meets the bar is committed.
-    it.skip('>= 90% of captions name the right shapes and colours (NOT MET by the committed demo: 76.2% on 500 held-out scenes)', async () => {
+    it('>= 90% of captions name the right shapes and colours', async () => {
       const e = await evaluate();
       assert.ok(e.naming >= 0.9, `naming ${percent(e.naming)}`);
     });
