@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import type { RequestSchemas } from './rpc';
 
-export const TRAINABLE_MODELS = ['transformer', 'rnn-seq2seq', 'vit', 'vgg-attention'] as const;
+export const TRAINABLE_MODELS = ['transformer', 'rnn-seq2seq', 'vit', 'vgg-attention', 'captioner'] as const;
 export const TrainableModel = z.enum(TRAINABLE_MODELS);
 export type TrainableModel = z.infer<typeof TrainableModel>;
 

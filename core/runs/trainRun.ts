@@ -11,7 +11,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RpcError } from '../../protocol/rpc';
-import { TrainOptions, type TrainData, type TrainableModel } from '../../protocol/training';
+import { TRAINABLE_MODELS, TrainOptions, type TrainData, type TrainableModel } from '../../protocol/training';
 import { writeFileAtomic } from '../checkpoint/atomicWrite';
 import { IMAGE_MODEL_KINDS, type ImageModelKind } from '../image/imageModel';
 import { trainImageRun } from '../image/trainImageRun';
@@ -161,9 +161,9 @@ export async function trainRun(args: TrainRunArgs): Promise<TrainRunResult> {
     if (exists) throw new RpcError('bad-request', `${runDir} already holds a run; choose another folder or resume it`);
   }
   const isImage = (IMAGE_MODEL_KINDS as readonly string[]).includes(model ?? '');
-  const isRnn = (model as string | undefined) === RNN_SEQ2SEQ_MODEL;
-  const isCaptioner = (model as string | undefined) === CAPTIONER_MODEL;
-  if (model !== 'transformer' && !isImage && !isRnn && !isCaptioner) throw new RpcError('unsupported', `cannot train model '${model}'; trainable: transformer, ${RNN_SEQ2SEQ_MODEL}, ${CAPTIONER_MODEL}, ${IMAGE_MODEL_KINDS.join(', ')}`);
+  const isRnn = model === RNN_SEQ2SEQ_MODEL;
+  const isCaptioner = model === CAPTIONER_MODEL;
+  if (model !== 'transformer' && !isImage && !isRnn && !isCaptioner) throw new RpcError('unsupported', `cannot train model '${model}'; trainable: ${TRAINABLE_MODELS.join(', ')}`);
   if (isCaptioner && !args.resume && !(data?.kind === 'task' && data.name === 'scenes')) throw new RpcError('bad-request', `${CAPTIONER_MODEL} trains on the task 'scenes'`);
   if (isRnn && data?.kind === 'text') throw new RpcError('bad-request', `${RNN_SEQ2SEQ_MODEL} trains on a task or a TSV corpus, not a text file`);
   if (isImage && !args.resume && data && !(data.kind === 'task' && data.name === 'scenes')) {

@@ -61,4 +61,5 @@ export const MODEL_LABELS: Record<TrainableModel, { label: string; detail: strin
   'rnn-seq2seq': { label: 'RNN seq2seq (Bahdanau attention)', detail: 'bidirectional GRU encoder, attentional GRU decoder, on a task or TSV corpus' },
   vit: { label: 'ViT', detail: 'vision transformer on generated scenes (attention rollout)' },
   'vgg-attention': { label: 'VGG-16 with attention gates', detail: 'attention-gated CNN on generated scenes' },
+  captioner: { label: 'Captioner (Show, Attend and Tell)', detail: 'CNN to a feature grid, LSTM with soft attention, on the generated scenes\' captions (hard attention: the CLI\'s --attention hard)' },
 };

@@ -68,7 +68,7 @@ export const STATUS_ICONS: Record<RunSummary['status'], { icon: string; color?: 
 };
 
 /** What each trained model reads, which picks its group's icon; typed so that a new trainable model must be added here. */
-const MODEL_INPUT: Record<TrainableModel | 'captioner', 'text' | 'image'> = {
+const MODEL_INPUT: Record<TrainableModel, 'text' | 'image'> = {
   transformer: 'text',
   'rnn-seq2seq': 'text',
   vit: 'image',

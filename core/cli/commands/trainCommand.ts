@@ -13,7 +13,7 @@ import type { TokenizerKind } from '../../text/tokenizer';
 import type { TrainProgress } from '../../training/trainTransformer';
 import type { CliCommand } from '../cliCommand';
 
-const MODELS: string[] = [...TRAINABLE_MODELS, CAPTIONER_MODEL];
+const MODELS: readonly string[] = TRAINABLE_MODELS;
 /** Options only the image classifiers read; given with another model they are refused, not ignored. */
 const IMAGE_ONLY_OPTIONS = ['lr', 'image-size', 'patch-size', 'width-multiplier'];
 

@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import { RpcError } from '../../../protocol/rpc';
+import type { TrainableModel } from '../../../protocol/training';
 import { readCheckpoint, writeCheckpoint } from '../../checkpoint/checkpointFiles';
 import { generateScenes, SCENE_SETS } from '../../data/scenes/scenes';
 import type { MetricsRecord, SampleRecord } from '../../runs/runFormat';
@@ -20,7 +21,8 @@ import { captionTokenizer, type CaptionerArgs } from './config';
 import { evaluateCaptioner } from './evaluateCaptioner';
 import { nextTick } from '../../util/nextTick';
 
-export const CAPTIONER_MODEL = 'captioner';
+/** The captioner's model name in runs, on the CLI and in protocol's TRAINABLE_MODELS. */
+export const CAPTIONER_MODEL = 'captioner' satisfies TrainableModel;
 
 export interface TrainCaptionerArgs extends CaptionTrainerArgs, RunLoopArgs<TrainProgress & { naming?: number; pointing?: number }> {
   /** Model shape (defaults: see CaptionerArgs); vocabSize comes from the caption tokenizer. */
