@@ -23,6 +23,7 @@ import { getTask, TASK_NAMES } from '../tasks';
 import { datasetFromPairs, type Seq2SeqDataset } from '../tasks/task';
 import { describeProblems, readPlainText, readTsvCorpus } from '../text/corpus';
 import { trainTransformer } from '../training/trainTransformer';
+import type { RunLoopArgs } from '../training/runLoopArgs';
 import { CONFIG_JSON, METRICS_JSONL, type RunConfig } from './runFormat';
 import { readMetrics } from './runWriter';
 import { DATA_JSON, PROCESS_JSON, processAlive, type RunDataFile, type RunProcessFile } from './runReader';
@@ -175,6 +176,8 @@ export async function trainRun(args: TrainRunArgs): Promise<TrainRunResult> {
   const proc = path.join(runDir, PROCESS_JSON);
   await writeFileAtomic(proc, JSON.stringify({ pid: process.pid, hostname: os.hostname(), startedAt: new Date().toISOString() }, null, 2));
   if (data && !args.resume) await writeFileAtomic(path.join(runDir, DATA_JSON), JSON.stringify({ ...dataFile(data), options: o }, null, 2));
+  // What every loop below takes alike; each adds its own model and optimiser options.
+  const loop: RunLoopArgs & { clipNorm?: number } = { steps, batchSize: o.batchSize, seed: o.seed, clipNorm: o.clipNorm, checkpointEvery: o.checkpointEvery, evalEvery: o.evalEvery, logEvery: o.logEvery, outDir: runDir, resume: args.resume === true, signal: args.signal };
   try {
     if (isImage) {
       const kind = model as ImageModelKind;
@@ -202,70 +205,54 @@ export async function trainRun(args: TrainRunArgs): Promise<TrainRunResult> {
     if (isCaptioner) {
       const r = await trainCaptioner({
         model: defined({ attention: args.captioner?.attention, imageSize: o.imageSize, units: o.dModel, maxLength: o.maxLength }),
-        steps,
-        batchSize: o.batchSize,
-        seed: o.seed,
+        ...loop,
         learningRate: o.learningRate,
-        clipNorm: o.clipNorm,
-        checkpointEvery: o.checkpointEvery,
-        evalEvery: o.evalEvery,
-        logEvery: o.logEvery,
-        outDir: runDir,
-        resume: args.resume === true,
-        signal: args.signal,
         onProgress: (p) => args.onProgress?.({ ...p, heldOut: p.naming }),
       });
       r.bundle.model.dispose();
-      return { runDir, status: r.status, step: r.step, totalSteps: steps ?? 2000, finalLoss: Number.isFinite(r.finalLoss) ? r.finalLoss : undefined, message: r.message, lastCheckpoint: r.lastCheckpoint, wallSeconds: r.wallSeconds, details: { heldOutNaming: r.naming, heldOutPointing: r.pointing } };
+      return loopOutcome(runDir, r, steps ?? 2000, { heldOutNaming: r.naming, heldOutPointing: r.pointing });
     }
     const { dataset, text } = await transformerData(data as TrainData, warn);
     if (isRnn) {
       const r = await trainRnnSeq2seq({
         dataset: dataset as Seq2SeqDataset,
         model: defined({ cell: args.rnn?.cell, score: args.rnn?.score, encoderUnits: o.dModel, maxLength: o.maxLength }),
-        steps,
-        batchSize: o.batchSize,
-        seed: o.seed,
+        ...loop,
         learningRate: o.learningRate,
         labelSmoothing: o.labelSmoothing,
-        clipNorm: o.clipNorm,
-        checkpointEvery: o.checkpointEvery,
-        evalEvery: o.evalEvery,
-        logEvery: o.logEvery,
-        outDir: runDir,
-        resume: args.resume === true,
-        signal: args.signal,
         onProgress: (p) => args.onProgress?.({ ...p, heldOut: p.evalExactMatch }),
       });
       r.bundle.model.dispose();
-      return { runDir, status: r.status, step: r.step, totalSteps: steps ?? 2000, finalLoss: Number.isFinite(r.finalLoss) ? r.finalLoss : undefined, message: r.message, lastCheckpoint: r.lastCheckpoint, wallSeconds: r.wallSeconds, details: { heldOutExactMatch: r.evalExactMatch } };
+      return loopOutcome(runDir, r, steps ?? 2000, { heldOutExactMatch: r.evalExactMatch });
     }
     let totalSteps = steps ?? 2000;
     const r = await trainTransformer({
       dataset,
       text,
       model: defined({ encoderLayers: o.encoderLayers ?? o.layers, decoderLayers: o.decoderLayers ?? o.layers, dModel: o.dModel, heads: o.heads, dFF: o.dFF, dropout: o.dropout, maxLength: o.maxLength }),
-      steps,
-      batchSize: o.batchSize,
-      seed: o.seed,
+      ...loop,
       warmup: o.warmup,
       learningRateFactor: o.learningRateFactor,
       labelSmoothing: o.labelSmoothing,
-      clipNorm: o.clipNorm,
-      checkpointEvery: o.checkpointEvery,
-      evalEvery: o.evalEvery,
-      logEvery: o.logEvery,
-      outDir: runDir,
-      resume: args.resume === true,
-      signal: args.signal,
       onProgress: (p) => {
         totalSteps = p.totalSteps;
         args.onProgress?.({ ...p, heldOut: p.evalExactMatch });
       },
     });
     r.bundle.model.dispose();
-    return { runDir, status: r.status, step: r.step, totalSteps, finalLoss: Number.isFinite(r.finalLoss) ? r.finalLoss : undefined, message: r.message, lastCheckpoint: r.lastCheckpoint, wallSeconds: r.wallSeconds, details: { heldOutExactMatch: r.evalExactMatch } };
+    return loopOutcome(runDir, r, totalSteps, { heldOutExactMatch: r.evalExactMatch });
   } finally {
     await fs.rm(proc, { force: true });
   }
+}
+
+/** A text or caption loop's result as the run's outcome (a non-finite last loss is left out). */
+function loopOutcome(
+  runDir: string,
+  r: { status: TrainRunResult['status']; step: number; finalLoss: number; message?: string; lastCheckpoint?: string; wallSeconds: number },
+  totalSteps: number,
+  details: Record<string, unknown>,
+): TrainRunResult {
+  const { status, step, message, lastCheckpoint, wallSeconds } = r;
+  return { runDir, status, step, totalSteps, finalLoss: Number.isFinite(r.finalLoss) ? r.finalLoss : undefined, message, lastCheckpoint, wallSeconds, details };
 }
