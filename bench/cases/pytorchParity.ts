@@ -24,14 +24,11 @@ import * as tf from '@tensorflow/tfjs';
 import { defaultLoaders } from '../../core/backend/selectBackend';
 import { setFastWasmKernelsEnabled } from '../../core/backend/wasmKernels/replaceKernel';
 import { greedyDecode } from '../../core/decoding/greedy';
-import type { StepModel } from '../../core/decoding/seq2seqModel';
 import { padIds, transformerStepModel } from '../../core/models/transformer/stepModel';
-import { Transformer, type DecodingState } from '../../core/models/transformer/transformer';
+import { Transformer } from '../../core/models/transformer/transformer';
 import { Rng } from '../../core/tasks/rng';
-import { Adam, clipByGlobalNorm, globalNorm } from '../../core/training/adam';
-import { labelSmoothedLoss } from '../../core/training/labelSmoothing';
-import { BOS, EOS } from '../../core/text/tokenizer';
 import type { BenchCase, BenchExtra } from '../benchCase';
+import { disposeTrainStepState, noEos, randomIds, trainStep, trainStepState, type TrainStepState } from './transformerBenchParts';
 
 interface Shape {
   layers: number;
@@ -105,18 +102,6 @@ async function useWasm(fast: boolean): Promise<void> {
   setFastWasmKernelsEnabled(fast);
 }
 
-function randomIds(rng: Rng, rows: number, length: number, vocab: number): number[][] {
-  return Array.from({ length: rows }, () => Array.from({ length }, () => rng.int(EOS + 1, vocab - 1)));
-}
-
-interface TrainState {
-  model: Transformer;
-  adam: Adam;
-  src: tf.Tensor2D;
-  tin: tf.Tensor2D;
-  tout: tf.Tensor2D;
-}
-
 function trainCase(name: string, s: Shape, len: number, fast: boolean, warmup: number): BenchCase {
   const batch = 32;
   return {
@@ -126,33 +111,11 @@ function trainCase(name: string, s: Shape, len: number, fast: boolean, warmup: n
     work: { unit: 'GFLOP', amount: trainFlops(s, batch, len) / 1e9 },
     setup: async () => {
       await useWasm(fast);
-      const rng = new Rng(10);
-      const tgt = randomIds(rng, batch, len - 1, s.vocab);
-      return {
-        model: new Transformer(config(s, 64), 10),
-        adam: new Adam(),
-        src: padIds(randomIds(rng, batch, len, s.vocab)),
-        tin: padIds(tgt.map((t) => [BOS, ...t])),
-        tout: padIds(tgt.map((t) => [...t, EOS])),
-      } satisfies TrainState;
+      return trainStepState(new Transformer(config(s, 64), 10), new Rng(10), batch, len, s.vocab);
     },
-    run: (state) => {
-      const { model, adam, src, tin, tout } = state as TrainState;
-      const vars = model.params.variables();
-      const { value, grads } = tf.variableGrads(() => labelSmoothedLoss(model.forward(src, tin, { training: true }).logits, tout, 0.1).loss, vars);
-      const g = vars.map((v) => grads[v.name]);
-      const norm = globalNorm(g);
-      const clipped = clipByGlobalNorm(g, norm, 1);
-      adam.apply(vars.map((variable, i) => ({ variable, grad: clipped[i] })), 1e-4);
-      const loss = value.dataSync()[0];
-      tf.dispose([value, ...g, ...(clipped !== g ? clipped : [])]);
-      return { loss: Math.round(loss * 1000) / 1000 };
-    },
+    run: (state) => trainStep(state as TrainStepState),
     teardown: (state) => {
-      const { model, adam, src, tin, tout } = state as TrainState;
-      adam.dispose();
-      model.dispose();
-      tf.dispose([src, tin, tout]);
+      disposeTrainStepState(state as TrainStepState);
       setFastWasmKernelsEnabled(true);
     },
   };
@@ -183,19 +146,6 @@ function encoderCase(name: string, fast: boolean): BenchCase {
       model.dispose();
       src.dispose();
       setFastWasmKernelsEnabled(true);
-    },
-  };
-}
-
-/** A step model whose EOS never wins, so every decode produces exactly `maxTokens` tokens. */
-function noEos(m: StepModel<DecodingState>): StepModel<DecodingState> {
-  return {
-    ...m,
-    step: (state, tokens) => {
-      const r = m.step(state, tokens);
-      const masked = tf.tidy(() => r.logProbs.add(tf.oneHot(tf.fill([r.logProbs.shape[0]], EOS, 'int32'), r.logProbs.shape[1]).mul(-1e9))) as tf.Tensor2D;
-      r.logProbs.dispose();
-      return { logProbs: masked };
     },
   };
 }

@@ -7,30 +7,16 @@ import * as tf from '@tensorflow/tfjs';
 import { defaultLoaders } from '../../core/backend/selectBackend';
 import { beamSearch } from '../../core/decoding/beamSearch';
 import { greedyDecode } from '../../core/decoding/greedy';
-import type { StepModel } from '../../core/decoding/seq2seqModel';
 import { padIds, transformerStepModel } from '../../core/models/transformer/stepModel';
-import { Transformer, type DecodingState } from '../../core/models/transformer/transformer';
+import { Transformer } from '../../core/models/transformer/transformer';
 import { Rng } from '../../core/tasks/rng';
-import { Adam, clipByGlobalNorm, globalNorm } from '../../core/training/adam';
-import { labelSmoothedLoss } from '../../core/training/labelSmoothing';
-import { BOS, EOS } from '../../core/text/tokenizer';
+import { BOS } from '../../core/text/tokenizer';
 import type { BenchCase } from '../benchCase';
+import { disposeTrainStepState, noEos, randomIds, trainStep, trainStepState, type TrainStepState } from './transformerBenchParts';
 
 async function useWasm(): Promise<void> {
   const name = await defaultLoaders.wasm();
   if (!(await tf.setBackend(name))) throw new Error('wasm did not initialise');
-}
-
-function randomIds(rng: Rng, rows: number, length: number, vocab: number): number[][] {
-  return Array.from({ length: rows }, () => Array.from({ length }, () => rng.int(EOS + 1, vocab - 1)));
-}
-
-interface TrainState {
-  model: Transformer;
-  adam: Adam;
-  src: tf.Tensor2D;
-  tin: tf.Tensor2D;
-  tout: tf.Tensor2D;
 }
 
 function trainCase(name: string, shape: { layers: number; dModel: number; heads: number; dFF: number; vocab: number }): BenchCase {
@@ -43,47 +29,10 @@ function trainCase(name: string, shape: { layers: number; dModel: number; heads:
     setup: async () => {
       await useWasm();
       const model = new Transformer({ encoderLayers: shape.layers, decoderLayers: shape.layers, dModel: shape.dModel, heads: shape.heads, dFF: shape.dFF, sourceVocabSize: shape.vocab, targetVocabSize: shape.vocab, maxLength: 64 }, 1);
-      const rng = new Rng(1);
-      const tgt = randomIds(rng, B, L - 1, shape.vocab);
-      return {
-        model,
-        adam: new Adam(),
-        src: padIds(randomIds(rng, B, L, shape.vocab)),
-        tin: padIds(tgt.map((t) => [BOS, ...t])),
-        tout: padIds(tgt.map((t) => [...t, EOS])),
-      } satisfies TrainState;
+      return trainStepState(model, new Rng(1), B, L, shape.vocab);
     },
-    run: (s) => {
-      const { model, adam, src, tin, tout } = s as TrainState;
-      const vars = model.params.variables();
-      const { value, grads } = tf.variableGrads(() => labelSmoothedLoss(model.forward(src, tin, { training: true }).logits, tout, 0.1).loss, vars);
-      const g = vars.map((v) => grads[v.name]);
-      const norm = globalNorm(g);
-      const clipped = clipByGlobalNorm(g, norm, 1);
-      adam.apply(vars.map((variable, i) => ({ variable, grad: clipped[i] })), 1e-4);
-      const loss = value.dataSync()[0];
-      tf.dispose([value, ...g, ...(clipped !== g ? clipped : [])]);
-      return { loss: Math.round(loss * 1000) / 1000 };
-    },
-    teardown: (s) => {
-      const { model, adam, src, tin, tout } = s as TrainState;
-      adam.dispose();
-      model.dispose();
-      tf.dispose([src, tin, tout]);
-    },
-  };
-}
-
-/** A step model whose EOS never wins, so every decode produces exactly `maxTokens` tokens. */
-function noEos(m: StepModel<DecodingState>): StepModel<DecodingState> {
-  return {
-    ...m,
-    step: (state, tokens) => {
-      const r = m.step(state, tokens);
-      const masked = tf.tidy(() => r.logProbs.add(tf.oneHot(tf.fill([r.logProbs.shape[0]], EOS, 'int32'), r.logProbs.shape[1]).mul(-1e9))) as tf.Tensor2D;
-      r.logProbs.dispose();
-      return { logProbs: masked };
-    },
+    run: (s) => trainStep(s as TrainStepState),
+    teardown: (s) => disposeTrainStepState(s as TrainStepState),
   };
 }
 
