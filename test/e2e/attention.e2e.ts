@@ -7,20 +7,13 @@
 import * as assert from 'node:assert/strict';
 import { cpSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Page } from 'playwright-core';
 import { expect } from './harness/expect';
 import { openVsCode, repoRoot, type VsCodeSession, reportFailures } from './harness/vscodeSession';
-import { activeWebview, expandFolders, explorerItem, runCommand, statusBarItem, waitForExtension, openCheckpointFromExplorer, openDemoCheckpoint } from './harness/workbench';
+import { activeWebview, goToLine, openCheckpointFromExplorer, openDemoCheckpoint, openFileAtLine, runCommand, statusBarItem, waitForExtension } from './harness/workbench';
 
 /** The shipped reverse demo (E2E_TEXT_CHECKPOINT overrides it, for trying another checkpoint). */
 const CHECKPOINT = process.env.E2E_TEXT_CHECKPOINT ?? path.join(repoRoot, 'demo', 'checkpoints', 'transformer-reverse');
 const ANSWER_MS = 30_000;
-
-async function goToLine(page: Page, line: number): Promise<void> {
-  await page.keyboard.press('Control+G');
-  await page.keyboard.type(String(line));
-  await page.keyboard.press('Enter');
-}
 
 async function canvasPixels(vs: VsCodeSession): Promise<string> {
   // Runs in the page; typed structurally because test code is compiled without the DOM library.
@@ -48,10 +41,7 @@ describe('text attention in VS Code', function () {
   });
 
   it('shows encoder, decoder and cross attention for the line under the cursor', async () => {
-    await expandFolders(vs.page, ['text']);
-    await explorerItem(vs.page, 'reverse.txt').click();
-    await vs.page.locator('.monaco-editor .view-lines').first().click();
-    await goToLine(vs.page, 2); // "attention"
+    await openFileAtLine(vs.page, 'text', 'reverse.txt', 2); // "attention"
     await runCommand(vs.page, 'Attention Debugger: Show Attention');
     const view = activeWebview(vs.page);
     await expect(view.getByTestId('input-text')).toHaveText(/^attention$/, ANSWER_MS);
@@ -170,10 +160,7 @@ describe('RNN seq2seq attention in VS Code', function () {
   it('opens the rnn-seq2seq demo from the quick pick and shows its alignment [T, S] in the matrix view', async () => {
     await openDemoCheckpoint(vs.page, 'rnn-seq2seq-reverse');
     await expect(statusBarItem(vs.page, /^\s*rnn-seq2seq-reverse\s*$/)).toBeVisible(ANSWER_MS);
-    await expandFolders(vs.page, ['text']);
-    await explorerItem(vs.page, 'reverse.txt').click();
-    await vs.page.locator('.monaco-editor .view-lines').first().click();
-    await goToLine(vs.page, 2); // "attention"
+    await openFileAtLine(vs.page, 'text', 'reverse.txt', 2); // "attention"
     await runCommand(vs.page, 'Attention Debugger: Show Attention');
     const view = activeWebview(vs.page);
     await expect(view.getByTestId('input-text')).toHaveText(/^attention$/, ANSWER_MS);

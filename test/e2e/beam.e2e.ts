@@ -6,20 +6,14 @@
 import * as assert from 'node:assert/strict';
 import { cpSync } from 'node:fs';
 import * as path from 'node:path';
-import type { FrameLocator, Page } from 'playwright-core';
+import type { FrameLocator } from 'playwright-core';
 import { expect } from './harness/expect';
 import { openVsCode, repoRoot, type VsCodeSession, reportFailures } from './harness/vscodeSession';
-import { activeWebview, chooseContextMenuItem, expandFolders, explorerItem, openDemoCheckpoint, runCommand, statusBarItem, waitForExtension, openCheckpointFromExplorer } from './harness/workbench';
+import { activeWebview, chooseContextMenuItem, openCheckpointFromExplorer, openDemoCheckpoint, openFileAtLine, runCommand, statusBarItem, waitForExtension } from './harness/workbench';
 
 /** The shipped dates demo (E2E_BEAM_CHECKPOINT overrides it). Its line 1, "3 May 1979", reads "1979-05-03". */
 const CHECKPOINT = process.env.E2E_BEAM_CHECKPOINT ?? path.join(repoRoot, 'demo', 'checkpoints', 'transformer-dates');
 const ANSWER_MS = 60_000;
-
-async function goToLine(page: Page, line: number): Promise<void> {
-  await page.keyboard.press('Control+G');
-  await page.keyboard.type(String(line));
-  await page.keyboard.press('Enter');
-}
 
 /** Nodes are SVG elements in a pannable viewport: select them as a keyboard user does. */
 async function activateNode(view: FrameLocator, nodeId: string): Promise<void> {
@@ -49,10 +43,7 @@ describe('beam search panel in VS Code', function () {
   it('decodes the line under the cursor with beam 4: the tree is drawn with the best path highlighted', async () => {
     await openCheckpointFromExplorer(vs.page, ['checkpoints', 'dates']);
     await expect(statusBarItem(vs.page, /^\s*dates\s*$/)).toBeVisible(ANSWER_MS);
-    await expandFolders(vs.page, ['text']);
-    await explorerItem(vs.page, 'dates.txt').click();
-    await vs.page.locator('.monaco-editor .view-lines').first().click();
-    await goToLine(vs.page, 1); // "3 May 1979"
+    await openFileAtLine(vs.page, 'text', 'dates.txt', 1); // "3 May 1979"
     // The editor context menu offers the command once a model is active.
     await vs.page.locator('.monaco-editor .view-line', { hasText: '3 May 1979' }).first().click({ button: 'right' });
     await chooseContextMenuItem(vs.page, 'Decode with Beam Search');
@@ -179,10 +170,7 @@ describe('beam search panel with an RNN seq2seq in VS Code', function () {
   it('decodes a line with the rnn-seq2seq demo: the same tree, and a node shows its alignment over the source', async () => {
     await openDemoCheckpoint(vs.page, 'rnn-seq2seq-reverse');
     await expect(statusBarItem(vs.page, /^\s*rnn-seq2seq-reverse\s*$/)).toBeVisible(ANSWER_MS);
-    await expandFolders(vs.page, ['text']);
-    await explorerItem(vs.page, 'reverse.txt').click();
-    await vs.page.locator('.monaco-editor .view-lines').first().click();
-    await goToLine(vs.page, 2); // "attention"
+    await openFileAtLine(vs.page, 'text', 'reverse.txt', 2); // "attention"
     await runCommand(vs.page, 'Attention Debugger: Decode with Beam Search');
     const view = activeWebview(vs.page);
     await expect(view.getByTestId('beam-tree')).toBeVisible(ANSWER_MS);

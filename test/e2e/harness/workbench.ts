@@ -86,3 +86,18 @@ export async function openDemoCheckpoint(page: Page, demo: string): Promise<void
   await input.press('Enter');
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
 }
+
+/** Moves the cursor of the focused editor to `line` (Go to Line). */
+export async function goToLine(page: Page, line: number): Promise<void> {
+  await page.keyboard.press('Control+G');
+  await page.keyboard.type(String(line));
+  await page.keyboard.press('Enter');
+}
+
+/** Opens `file` from the explorer folder `folder` of the workspace and puts the cursor on `line`. */
+export async function openFileAtLine(page: Page, folder: string, file: string, line: number): Promise<void> {
+  await expandFolders(page, [folder]);
+  await explorerItem(page, file).click();
+  await page.locator('.monaco-editor .view-lines').first().click();
+  await goToLine(page, line);
+}
