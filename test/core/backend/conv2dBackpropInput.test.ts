@@ -5,13 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerMissingWasmKernels } from '../../../core/backend/wasmKernels';
-import { REPLACED_BY_US, type MarkedKernelConfig } from '../../../core/backend/wasmKernels/replaceKernel';
-
-async function on<T>(name: 'cpu' | 'wasm', fn: () => T): Promise<T> {
-  assert.ok(await tf.setBackend(name), `backend ${name} did not initialise`);
-  return fn();
-}
+import { assertReplacesWasmKernelOnly, on, useWasmWithOurKernels } from './kernelTesting';
 
 const CASES: { x: [number, number, number, number]; w: [number, number, number, number]; stride: number | [number, number]; pad: 'same' | 'valid' }[] = [
   { x: [2, 9, 8, 3], w: [3, 3, 3, 5], stride: 1, pad: 'same' },
@@ -23,17 +17,10 @@ const CASES: { x: [number, number, number, number]; w: [number, number, number, 
 ];
 
 describe('fast wasm Conv2DBackpropInput', () => {
-  before(async () => {
-    registerMissingWasmKernels();
-    await tf.setBackend('wasm');
-  });
-  after(async () => {
-    await tf.setBackend('cpu');
-  });
+  useWasmWithOurKernels();
 
   it('is registered for wasm only', () => {
-    assert.equal((tf.getKernel(tf.Conv2DBackpropInput, 'wasm') as MarkedKernelConfig)[REPLACED_BY_US], true);
-    assert.equal((tf.getKernel(tf.Conv2DBackpropInput, 'cpu') as MarkedKernelConfig)[REPLACED_BY_US], undefined);
+    assertReplacesWasmKernelOnly(tf.Conv2DBackpropInput);
   });
 
   for (const c of CASES) {

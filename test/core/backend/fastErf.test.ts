@@ -7,16 +7,10 @@
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerMissingWasmKernels } from '../../../core/backend/wasmKernels';
-import { REPLACED_BY_US, setFastWasmKernelsEnabled, type MarkedKernelConfig } from '../../../core/backend/wasmKernels/replaceKernel';
+import { setFastWasmKernelsEnabled } from '../../../core/backend/wasmKernels/replaceKernel';
 import { gelu } from '../../../core/models/vit/layers';
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
+import { assertReplacesWasmKernelOnly, useWasmWithOurKernels } from './kernelTesting';
+import { maxAbsDiff } from '../image/useWasm';
 
 /** erf(x) and the gradient of sum(gelu(x) * up), with the fast kernels on or off. */
 function run(fast: boolean, make: () => tf.Tensor): { y: Float32Array; g: Float32Array } {
@@ -35,17 +29,10 @@ function run(fast: boolean, make: () => tf.Tensor): { y: Float32Array; g: Float3
 }
 
 describe('fast wasm Erf', () => {
-  before(async () => {
-    registerMissingWasmKernels();
-    await tf.setBackend('wasm');
-  });
-  after(async () => {
-    await tf.setBackend('cpu');
-  });
+  useWasmWithOurKernels();
 
   it('replaces the stock wasm kernel only', () => {
-    assert.equal((tf.getKernel(tf.Erf, 'wasm') as MarkedKernelConfig)[REPLACED_BY_US], true);
-    assert.equal((tf.getKernel(tf.Erf, 'cpu') as MarkedKernelConfig)[REPLACED_BY_US], undefined);
+    assertReplacesWasmKernelOnly(tf.Erf);
   });
 
   for (const [what, make] of [

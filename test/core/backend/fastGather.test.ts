@@ -6,26 +6,13 @@
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerMissingWasmKernels } from '../../../core/backend/wasmKernels';
-import { REPLACED_BY_US, type MarkedKernelConfig } from '../../../core/backend/wasmKernels/replaceKernel';
-
-async function on<T>(name: 'cpu' | 'wasm', fn: () => T): Promise<T> {
-  assert.ok(await tf.setBackend(name), `backend ${name} did not initialise`);
-  return fn();
-}
+import { assertReplacesWasmKernelOnly, on, useWasmWithOurKernels } from './kernelTesting';
 
 describe('fast wasm GatherV2', () => {
-  before(async () => {
-    registerMissingWasmKernels();
-    await tf.setBackend('wasm');
-  });
-  after(async () => {
-    await tf.setBackend('cpu');
-  });
+  useWasmWithOurKernels();
 
   it('replaces the stock wasm kernel only', () => {
-    assert.equal((tf.getKernel(tf.GatherV2, 'wasm') as MarkedKernelConfig)[REPLACED_BY_US], true);
-    assert.equal((tf.getKernel(tf.GatherV2, 'cpu') as MarkedKernelConfig)[REPLACED_BY_US], undefined);
+    assertReplacesWasmKernelOnly(tf.GatherV2);
   });
 
   const cases: { shape: number[]; ids: number[][] | number[]; axis: number; dtype: 'float32' | 'int32' | 'bool'; batchDims?: number }[] = [

@@ -6,28 +6,15 @@
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerMissingWasmKernels } from '../../../core/backend/wasmKernels';
 import { reductionGroups } from '../../../core/backend/wasmKernels/fastSum';
-import { REPLACED_BY_US, type MarkedKernelConfig } from '../../../core/backend/wasmKernels/replaceKernel';
-
-async function on<T>(name: 'cpu' | 'wasm', fn: () => T): Promise<T> {
-  assert.ok(await tf.setBackend(name), `backend ${name} did not initialise`);
-  return fn();
-}
+import { assertReplacesWasmKernelOnly, on, useWasmWithOurKernels } from './kernelTesting';
 
 describe('fast wasm Sum and zero-copy Identity', () => {
-  before(async () => {
-    registerMissingWasmKernels();
-    await tf.setBackend('wasm');
-  });
-  after(async () => {
-    await tf.setBackend('cpu');
-  });
+  useWasmWithOurKernels();
 
   it('are registered for wasm only', () => {
     for (const name of [tf.Sum, tf.Identity]) {
-      assert.equal((tf.getKernel(name, 'wasm') as MarkedKernelConfig)[REPLACED_BY_US], true, name);
-      assert.equal((tf.getKernel(name, 'cpu') as MarkedKernelConfig)[REPLACED_BY_US], undefined, name);
+      assertReplacesWasmKernelOnly(name);
     }
   });
 

@@ -6,33 +6,14 @@
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerMissingWasmKernels } from '../../../core/backend/wasmKernels';
-import { REPLACED_BY_US, type MarkedKernelConfig } from '../../../core/backend/wasmKernels/replaceKernel';
-
-async function on<T>(name: 'cpu' | 'wasm', fn: () => T): Promise<T> {
-  assert.ok(await tf.setBackend(name), `backend ${name} did not initialise`);
-  return fn();
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
+import { assertReplacesWasmKernelOnly, on, useWasmWithOurKernels } from './kernelTesting';
+import { maxAbsDiff } from '../image/useWasm';
 
 describe('fast wasm Tanh', () => {
-  before(async () => {
-    registerMissingWasmKernels();
-    await tf.setBackend('wasm');
-  });
-  after(async () => {
-    await tf.setBackend('cpu');
-  });
+  useWasmWithOurKernels();
 
   it('replaces the stock wasm kernel only', () => {
-    assert.equal((tf.getKernel(tf.Tanh, 'wasm') as MarkedKernelConfig)[REPLACED_BY_US], true);
-    assert.equal((tf.getKernel(tf.Tanh, 'cpu') as MarkedKernelConfig)[REPLACED_BY_US], undefined);
+    assertReplacesWasmKernelOnly(tf.Tanh);
   });
 
   for (const [what, make] of [

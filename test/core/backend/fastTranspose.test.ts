@@ -6,27 +6,14 @@
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerMissingWasmKernels } from '../../../core/backend/wasmKernels';
 import { reducePermutation, swapGroups } from '../../../core/backend/wasmKernels/fastTranspose';
-import { REPLACED_BY_US, type MarkedKernelConfig } from '../../../core/backend/wasmKernels/replaceKernel';
-
-async function on<T>(name: 'cpu' | 'wasm', fn: () => T): Promise<T> {
-  assert.ok(await tf.setBackend(name), `backend ${name} did not initialise`);
-  return fn();
-}
+import { assertReplacesWasmKernelOnly, on, useWasmWithOurKernels } from './kernelTesting';
 
 describe('fast wasm Transpose', () => {
-  before(async () => {
-    registerMissingWasmKernels();
-    await tf.setBackend('wasm');
-  });
-  after(async () => {
-    await tf.setBackend('cpu');
-  });
+  useWasmWithOurKernels();
 
   it('replaces the stock wasm kernel only', () => {
-    assert.equal((tf.getKernel(tf.Transpose, 'wasm') as MarkedKernelConfig)[REPLACED_BY_US], true);
-    assert.equal((tf.getKernel(tf.Transpose, 'cpu') as MarkedKernelConfig)[REPLACED_BY_US], undefined);
+    assertReplacesWasmKernelOnly(tf.Transpose);
   });
 
   it('reduces permutations to merged groups and finds swaps', () => {
