@@ -114,15 +114,21 @@ describe('beam search panel in VS Code', function () {
     await view.getByTestId('unpin').click();
   });
 
-  it('a redraw keeps what is typed in a setting (a decode can land while one is edited)', async () => {
+  it('a redraw keeps what is typed in a setting, and where the caret was (a decode can land while one is edited)', async () => {
     const view = activeWebview(vs.page);
-    await view.getByTestId('beam-size').fill('7');
+    const size = view.getByTestId('beam-size');
+    // The user selects the value to type over it, and a redraw comes before the key: the key still
+    // replaces the selection (a redrawn input put the caret before the old value: "7" + "2" = "72").
+    await size.selectText();
     // Clicked as an event, so the input keeps the focus and sends no change: only the redraw happens.
     await view.getByTestId('pin').dispatchEvent('click');
     await expect(view.getByTestId('decode-pinned')).toBeVisible();
-    assert.equal(await view.getByTestId('beam-size').inputValue(), '7', 'the typed beam size survives the redraw');
-    assert.equal(await view.getByTestId('beam-size').evaluate((e) => e === e.ownerDocument.activeElement), true, 'and keeps the focus');
+    await size.press('7');
+    assert.equal(await size.inputValue(), '7', 'the key replaced the selected value');
     await view.getByTestId('unpin').dispatchEvent('click');
+    await expect(view.getByTestId('pin')).toBeVisible();
+    assert.equal(await size.inputValue(), '7', 'the typed beam size survives the redraw');
+    assert.equal(await size.evaluate((e) => e === e.ownerDocument.activeElement), true, 'and keeps the focus');
     await setControl(view, 'beam-size', '3');
     await expect(view.getByTestId('decode-title')).toHaveText(/^beam 3 · α 1\.2/, ANSWER_MS);
   });

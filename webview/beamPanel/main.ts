@@ -5,7 +5,7 @@
  * node's alternatives can be forced as a prefix, and one decode can be pinned to compare.
  */
 import { z } from 'zod';
-import { BEAM_LIMITS, BeamSettings, type BeamDecodeResult, type NodeAttention } from '../../protocol/beam';
+import { BEAM_DEFAULTS, BEAM_LIMITS, BeamSettings, type BeamDecodeResult, type NodeAttention } from '../../protocol/beam';
 import { BeamSubject, beamPanelSide, hostBeamSide } from '../../protocol/beamPanel';
 import { RpcEndpoint, RpcError } from '../../protocol/rpc';
 import { headMatrix, type HeadChoice } from '../common/attentionMath';
@@ -58,12 +58,6 @@ function shownOf(which: 'current' | 'pinned'): Shown | undefined {
 // ---------------------------------------------------------------------------------------------
 // Steering
 
-function settingsFrom(form: HTMLElement): BeamSettings | string {
-  const num = (id: string) => Number((form.querySelector(`[data-testid="${id}"]`) as HTMLInputElement).value);
-  const parsed = BeamSettings.safeParse({ beamSize: num('beam-size'), alpha: num('alpha'), maxTokens: num('max-tokens') });
-  return parsed.success ? parsed.data : parsed.error.issues.map((i) => i.message).join('; ');
-}
-
 async function redecode(settings: BeamSettings, prefix?: number[]): Promise<void> {
   decodeRequest?.abort();
   const controller = (decodeRequest = new AbortController());
@@ -99,22 +93,32 @@ function force(from: Shown, node: number): void {
 // ---------------------------------------------------------------------------------------------
 // Drawing
 
-function numberInput(testId: string, label: string, value: number, limits: { min: number; max: number }, step: number): HTMLElement {
-  const input = el('input', { type: 'number', class: 'num', 'data-testid': testId, 'aria-label': label, min: String(limits.min), max: String(limits.max), step: String(step), value: String(value) });
-  return el('label', { class: 'control' }, el('span', { class: 'muted' }, label), input);
-}
+const SETTINGS: { key: 'beamSize' | 'alpha' | 'maxTokens'; testId: string; label: string; step: number }[] = [
+  { key: 'beamSize', testId: 'beam-size', label: 'Beam size', step: 1 },
+  { key: 'alpha', testId: 'alpha', label: 'Length penalty α', step: 0.1 },
+  { key: 'maxTokens', testId: 'max-tokens', label: 'Max tokens', step: 1 },
+];
 
-function toolbar(): HTMLElement {
-  const s = currentSettings() ?? state.get().subject?.settings;
-  const form = el(
-    'div',
-    { class: 'row', 'data-testid': 'beam-controls' },
-    numberInput('beam-size', 'Beam size', s?.beamSize ?? 4, BEAM_LIMITS.beamSize, 1),
-    numberInput('alpha', 'Length penalty α', s?.alpha ?? 0.6, BEAM_LIMITS.alpha, 0.1),
-    numberInput('max-tokens', 'Max tokens', s?.maxTokens ?? 64, BEAM_LIMITS.maxTokens, 1),
-  );
-  form.addEventListener('change', () => {
-    const settings = settingsFrom(form);
+/**
+ * The settings inputs live as long as the page. A redraw (a decode landing, pin or unpin) updates
+ * them in place and never replaces one, so what the user is typing, the caret and the focus stay:
+ * a replaced input lost its caret, and a key pressed just then landed before the old value ("3"
+ * typed over "4" became "34"). An input whose value differs from the one last drawn (its
+ * defaultValue) holds an edit that is not decoded yet, which a redraw keeps.
+ */
+const settingsForm = (() => {
+  const inputs = SETTINGS.map(({ key, testId, label, step }) => {
+    const limits = BEAM_LIMITS[key];
+    const input = el('input', { type: 'number', class: 'num', 'data-testid': testId, 'aria-label': label, min: String(limits.min), max: String(limits.max), step: String(step), value: String(BEAM_DEFAULTS[key]) }) as HTMLInputElement;
+    return { key, input, label: el('label', { class: 'control' }, el('span', { class: 'muted' }, label), input) };
+  });
+  const element = el('div', { class: 'row', 'data-testid': 'beam-controls' }, ...inputs.map((i) => i.label));
+  const read = (): BeamSettings | string => {
+    const parsed = BeamSettings.safeParse(Object.fromEntries(inputs.map(({ key, input }) => [key, Number(input.value)])));
+    return parsed.success ? parsed.data : parsed.error.issues.map((i) => i.message).join('; ');
+  };
+  element.addEventListener('change', () => {
+    const settings = read();
     if (typeof settings === 'string') {
       // The user is still editing: a decode under way with older settings is no longer wanted.
       decodeRequest?.abort();
@@ -122,9 +126,24 @@ function toolbar(): HTMLElement {
       setStatus({ state: 'error', message: settings });
     } else void redecode(settings, current?.result.prefix.length ? current.result.prefix : undefined);
   });
-  const actions: HTMLElement[] = [];
-  if (current?.result.prefix.length) actions.push(button('clear-prefix', 'Clear forced prefix', () => { const st = currentSettings(); if (st) void redecode(st); }));
-  actions.push(
+  return {
+    element,
+    /** Draws `settings`; `keepEdits: false` (a new decode from the host) replaces undecoded edits too. */
+    show(settings: BeamSettings, keepEdits: boolean): void {
+      for (const { key, input } of inputs) {
+        const value = String(settings[key]);
+        const edited = input.value !== input.defaultValue;
+        if (input.defaultValue !== value) input.defaultValue = value;
+        if ((!keepEdits || !edited) && input.value !== value) input.value = value;
+      }
+    },
+  };
+})();
+
+function actions(): HTMLElement[] {
+  const buttons: HTMLElement[] = [];
+  if (current?.result.prefix.length) buttons.push(button('clear-prefix', 'Clear forced prefix', () => { const st = currentSettings(); if (st) void redecode(st); }));
+  buttons.push(
     pinned
       ? button('unpin', 'Close comparison', () => {
           pinned = undefined;
@@ -137,7 +156,7 @@ function toolbar(): HTMLElement {
           render();
         }, 'secondary', 'Keep this decode on the left, and compare it with the next one'),
   );
-  return el('div', { class: 'toolbar' }, form, el('div', { class: 'row' }, ...actions));
+  return buttons;
 }
 
 function legend(): HTMLElement {
@@ -364,41 +383,31 @@ function summary(r: BeamDecodeResult): HTMLElement {
   return el('div', {}, el('p', {}, el('strong', {}, r.model.label), ` · ${r.model.kind} · `, el('code', { 'data-testid': 'input-text' }, r.source.text)), ...notes);
 }
 
-/** The settings inputs the user has changed since they were drawn (an input's value attribute is
- * what was drawn), by test id, and the one being typed in. */
-function settingsEdits(): { values: Map<string, string>; focused?: string } {
-  const values = new Map<string, string>();
-  for (const input of app.querySelectorAll<HTMLInputElement>('[data-testid="beam-controls"] input'))
-    if (input.value !== input.defaultValue && input.dataset.testid) values.set(input.dataset.testid, input.value);
-  const active = document.activeElement;
-  const focused = active instanceof HTMLInputElement && active.closest('[data-testid="beam-controls"]') ? active.dataset.testid : undefined;
-  return { values, focused };
-}
-
-function restoreSettingsEdits(edits: { values: Map<string, string>; focused?: string }): void {
-  for (const [testId, value] of edits.values) {
-    const input = app.querySelector<HTMLInputElement>(`[data-testid="beam-controls"] [data-testid="${testId}"]`);
-    if (input) input.value = value;
-  }
-  // The value first, then the focus: the input then holds no unsent change that a later blur would send.
-  if (edits.focused) app.querySelector<HTMLInputElement>(`[data-testid="beam-controls"] [data-testid="${edits.focused}"]`)?.focus();
-}
+/** The parts a redraw refills; mounted with the settings form when the first decode is shown. */
+const parts = { summary: el('div'), actions: el('div', { class: 'row' }), decodes: el('div', { class: 'decodes' }) };
 
 /**
  * Draws the page again. A decode can land while the user is changing a setting (the previous
- * change's decode): what they typed stays in its input, and the input keeps the focus, or the
- * redraw would put the decoded settings back and their change would decode those instead.
- * `keepEdits: false` when the host shows a new decode, whose settings replace the inputs'.
+ * change's decode): the settings form is updated in place, keeping what they typed (see
+ * settingsForm). `keepEdits: false` when the host shows a new decode, whose settings replace the
+ * inputs'.
  */
 function render(keepEdits = true): void {
   if (!current) {
     app.replaceChildren(statusNode());
     return;
   }
-  const edits = keepEdits ? settingsEdits() : { values: new Map<string, string>() };
-  const columns = [pinned ? decodeColumn('pinned', pinned) : undefined, decodeColumn('current', current)].filter((c): c is HTMLElement => c !== undefined);
-  app.replaceChildren(summary(current.result), toolbar(), statusNode(), legend(), el('div', { class: `decodes${pinned ? ' two' : ''}` }, ...columns), details());
-  restoreSettingsEdits(edits);
+  if (!app.contains(settingsForm.element)) {
+    app.replaceChildren(parts.summary, el('div', { class: 'toolbar' }, settingsForm.element, parts.actions), statusNode(), legend(), parts.decodes, details());
+  }
+  const settings = currentSettings();
+  if (settings) settingsForm.show(settings, keepEdits);
+  parts.summary.replaceChildren(summary(current.result));
+  parts.actions.replaceChildren(...actions());
+  parts.decodes.className = `decodes${pinned ? ' two' : ''}`;
+  parts.decodes.replaceChildren(...[pinned ? decodeColumn('pinned', pinned) : undefined, decodeColumn('current', current)].filter((c): c is HTMLElement => c !== undefined));
+  app.querySelector('[data-testid="status"]')?.replaceWith(statusNode());
+  renderDetails();
   if (requestedAt !== undefined) {
     // Measured once the browser has laid the tree out (the next frame).
     const at = requestedAt;
