@@ -35,6 +35,22 @@ export interface LoopEvaluation {
   exactMatch?: number;
   attention?: AttentionStat[];
   samples?: SampleRecord[];
+  /** The model's own held-out figures for the metrics line (a captioner's naming and pointing). */
+  metrics?: Partial<MetricsRecord>;
+}
+
+/** What one step's objective gives the loop; every tensor is read once the step is applied. */
+export interface StepLoss {
+  /** The objective the gradients are taken of. */
+  loss: tf.Scalar;
+  /** Correct and all target tokens (or examples) of the batch. */
+  correct: tf.Scalar;
+  count: tf.Scalar;
+  /** The loss that metrics and progress report when the objective adds other terms (a captioner's
+   * word NLL beside its attention penalty; the objective is then logged as `objective`). */
+  reported?: tf.Scalar;
+  /** More figures for the metrics line (the attention penalty, REINFORCE's reward and baseline). */
+  extra?: Record<string, tf.Scalar | number>;
 }
 
 /** What a model gives the loop. */
@@ -42,11 +58,14 @@ export interface LoopModel<B> {
   params: { variables(): tf.Variable[]; nameMap(): ReadonlyMap<tf.Variable, string>; byName(): Map<string, tf.Variable> };
   /** The task name recorded in checkpoint metadata. */
   task: string;
-  /** The batch of step `s`, drawn with a generator seeded by the run seed and the step. */
-  batch(rng: Rng, size: number): B;
+  /**
+   * The batch of a step: drawn with `rng`, seeded by the run seed and the step, or taken from a
+   * stream at `done`, the steps done before this one (a resumed run continues the stream).
+   */
+  batch(rng: Rng, size: number, done: number): B;
   disposeBatch(batch: B): void;
-  /** Runs inside tf.variableGrads: the loss and the counts of correct and of all target tokens. */
-  loss(batch: B): { loss: tf.Scalar; correct: tf.Scalar; count: tf.Scalar };
+  /** Runs inside tf.variableGrads; `rng` is the step's generator (after the batch drew from it), for any sampling. */
+  loss(batch: B, rng: Rng): StepLoss;
   learningRate(step: number): number;
   /** Writes the model's checkpoint files into `dir` with `metadata`. */
   save(dir: string, metadata: Record<string, unknown>): Promise<void>;
@@ -126,28 +145,37 @@ export async function runTrainingLoop<B>(model: LoopModel<B>, args: RunLoopArgs,
       }
       const s = step + 1;
       const lr = model.learningRate(s);
-      const batch = model.batch(new Rng(seed * 1_000_003 + s), batchSize);
+      const rng = new Rng(seed * 1_000_003 + s);
+      const batch = model.batch(rng, batchSize, step);
       let loss = NaN;
+      let reported = NaN;
+      let objective: number | undefined; // logged only beside a reported loss
       let accuracy = 0;
       let gradNorm = NaN;
+      const extra: Record<string, number> = {};
       try {
-        const stats: { correct?: tf.Scalar; count?: tf.Scalar } = {};
+        let out: StepLoss | undefined;
         const { value, grads } = tf.variableGrads(() => {
-          const r = model.loss(batch);
-          stats.correct = tf.keep(r.correct);
-          stats.count = tf.keep(r.count);
-          return r.loss;
+          out = model.loss(batch, rng);
+          for (const t of [out.correct, out.count, out.reported, ...Object.values(out.extra ?? {})]) if (t instanceof tf.Tensor) tf.keep(t);
+          return out.loss;
         }, variables);
-        const g = variables.map((v) => grads[v.name]);
+        const stepLoss = out as StepLoss;
+        // A variable the objective does not reach this step (a frozen part) has no gradient.
+        const trained = variables.filter((v) => grads[v.name]);
+        const g = trained.map((v) => grads[v.name]);
         loss = value.dataSync()[0];
+        reported = stepLoss.reported ? stepLoss.reported.dataSync()[0] : loss;
+        if (stepLoss.reported) objective = loss;
         gradNorm = globalNorm(g);
-        accuracy = (stats.correct as tf.Scalar).dataSync()[0] / (stats.count as tf.Scalar).dataSync()[0];
+        accuracy = stepLoss.correct.dataSync()[0] / stepLoss.count.dataSync()[0];
+        for (const [k, v] of Object.entries(stepLoss.extra ?? {})) extra[k] = v instanceof tf.Tensor ? v.dataSync()[0] : v;
         if (Number.isFinite(loss) && Number.isFinite(gradNorm)) {
           const clipped = clipByGlobalNorm(g, gradNorm, clipNorm);
-          optimizer.apply(variables.map((variable, i) => ({ variable, grad: clipped[i] })), lr);
+          optimizer.apply(trained.map((variable, i) => ({ variable, grad: clipped[i] })), lr);
           if (clipped !== g) tf.dispose(clipped);
         }
-        tf.dispose([value, ...g, stats.correct as tf.Scalar, stats.count as tf.Scalar]);
+        tf.dispose([value, ...g, stepLoss.correct, stepLoss.count, ...(stepLoss.reported ? [stepLoss.reported] : []), ...Object.values(stepLoss.extra ?? {}).filter((v): v is tf.Scalar => v instanceof tf.Tensor)]);
       } finally {
         model.disposeBatch(batch);
       }
@@ -159,8 +187,8 @@ export async function runTrainingLoop<B>(model: LoopModel<B>, args: RunLoopArgs,
         return result('failed', message);
       }
       step = s;
-      lastLoss = loss;
-      losses.push(loss);
+      lastLoss = reported;
+      losses.push(reported);
       windowSteps++;
       model.onStep?.(step);
       const isEval = evalEvery > 0 ? step % evalEvery === 0 || step === totalSteps : step === totalSteps;
@@ -169,18 +197,19 @@ export async function runTrainingLoop<B>(model: LoopModel<B>, args: RunLoopArgs,
         const stepsPerSecond = (windowSteps / (now - windowStart)) * 1000;
         windowStart = now;
         windowSteps = 0;
-        const record: MetricsRecord = { step, time: Date.now(), loss, accuracy, learningRate: lr, gradNorm, stepsPerSecond };
+        const record: MetricsRecord = { step, time: Date.now(), loss: reported, ...(objective !== undefined ? { objective } : {}), accuracy, learningRate: lr, gradNorm, stepsPerSecond, ...extra };
         if (isEval && model.evaluate) {
           const e = await model.evaluate(step);
           if (e.exactMatch !== undefined) record.evalExactMatch = lastEval = e.exactMatch;
           if (e.attention) record.attention = e.attention;
+          if (e.metrics) Object.assign(record, e.metrics);
           if (e.samples) await writer?.appendSamples(e.samples);
           windowStart = performance.now(); // evaluation time is not training speed
         }
         await writer?.appendMetrics(record);
-        args.onProgress?.({ step, totalSteps, loss, accuracy, learningRate: lr, stepsPerSecond, etaSeconds: stepsPerSecond > 0 ? (totalSteps - step) / stepsPerSecond : NaN, evalExactMatch: record.evalExactMatch });
+        args.onProgress?.({ step, totalSteps, loss: reported, accuracy, learningRate: lr, stepsPerSecond, etaSeconds: stepsPerSecond > 0 ? (totalSteps - step) / stepsPerSecond : NaN, evalExactMatch: record.evalExactMatch });
       }
-      if (step % checkpointEvery === 0 && step < totalSteps) await saveCheckpoint(step, { loss });
+      if (step % checkpointEvery === 0 && step < totalSteps) await saveCheckpoint(step, { loss: reported });
       await nextTick(); // lets a cancel message arrive
     }
     await saveCheckpoint(step, { loss: lastLoss, evalExactMatch: lastEval });
