@@ -104,6 +104,60 @@ export async function resumeRun<T>(args: RunLoopArgs, load: (dir: string) => Pro
   return { writer: r.writer, bundle: await load(r.checkpoint.dir), start: { writer: r.writer, step: r.checkpoint.step, lastCheckpoint: r.checkpoint.dir } };
 }
 
+/** One step's figures, read back from the tensors. */
+export interface StepOutcome {
+  /** The objective. */
+  loss: number;
+  /** What the metrics call the loss: StepLoss.reported, or the objective. */
+  reported: number;
+  /** The objective again when a reported loss stands beside it; else undefined. */
+  objective?: number;
+  accuracy: number;
+  gradNorm: number;
+  extra: Record<string, number>;
+}
+
+/**
+ * One update: the gradients of `loss(batch, rng)` for `variables`, clipped to `clipNorm` by global
+ * norm (0: no clip), applied by `optimizer` at `lr`. Skipped when the objective or the gradient is
+ * not finite (the caller decides what that means). The training loop's step, and what benchmarks
+ * and tests time or drive step by step.
+ */
+export function trainStep<B>(loss: (batch: B, rng: Rng) => StepLoss, batch: B, rng: Rng, variables: tf.Variable[], optimizer: Adam, lr: number, clipNorm: number): StepOutcome {
+  let out: StepLoss | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    out = loss(batch, rng);
+    for (const t of [out.correct, out.count, out.reported, ...Object.values(out.extra ?? {})]) if (t instanceof tf.Tensor) tf.keep(t);
+    return out.loss;
+  }, variables);
+  const r = out as StepLoss;
+  const kept = [r.correct, r.count, ...(r.reported ? [r.reported] : []), ...Object.values(r.extra ?? {}).filter((v): v is tf.Scalar => v instanceof tf.Tensor)];
+  // A variable the objective does not reach this step (a frozen part) has no gradient.
+  const trained = variables.filter((v) => grads[v.name]);
+  const g = trained.map((v) => grads[v.name]);
+  try {
+    const objective = value.dataSync()[0];
+    const gradNorm = globalNorm(g);
+    if (Number.isFinite(objective) && Number.isFinite(gradNorm)) {
+      const clipped = clipByGlobalNorm(g, gradNorm, clipNorm);
+      optimizer.apply(trained.map((variable, i) => ({ variable, grad: clipped[i] })), lr);
+      if (clipped !== g) tf.dispose(clipped);
+    }
+    const extra: Record<string, number> = {};
+    for (const [k, v] of Object.entries(r.extra ?? {})) extra[k] = v instanceof tf.Tensor ? v.dataSync()[0] : v;
+    return {
+      loss: objective,
+      reported: r.reported ? r.reported.dataSync()[0] : objective,
+      objective: r.reported ? objective : undefined,
+      accuracy: r.correct.dataSync()[0] / r.count.dataSync()[0],
+      gradNorm,
+      extra,
+    };
+  } finally {
+    tf.dispose([value, ...g, ...kept]);
+  }
+}
+
 export async function runTrainingLoop<B>(model: LoopModel<B>, args: RunLoopArgs, start: LoopStart, clipNorm: number): Promise<LoopResult> {
   const totalSteps = args.steps ?? 2000;
   const batchSize = args.batchSize ?? 32;
@@ -147,38 +201,13 @@ export async function runTrainingLoop<B>(model: LoopModel<B>, args: RunLoopArgs,
       const lr = model.learningRate(s);
       const rng = new Rng(seed * 1_000_003 + s);
       const batch = model.batch(rng, batchSize, step);
-      let loss = NaN;
-      let reported = NaN;
-      let objective: number | undefined; // logged only beside a reported loss
-      let accuracy = 0;
-      let gradNorm = NaN;
-      const extra: Record<string, number> = {};
+      let outcome: StepOutcome;
       try {
-        let out: StepLoss | undefined;
-        const { value, grads } = tf.variableGrads(() => {
-          out = model.loss(batch, rng);
-          for (const t of [out.correct, out.count, out.reported, ...Object.values(out.extra ?? {})]) if (t instanceof tf.Tensor) tf.keep(t);
-          return out.loss;
-        }, variables);
-        const stepLoss = out as StepLoss;
-        // A variable the objective does not reach this step (a frozen part) has no gradient.
-        const trained = variables.filter((v) => grads[v.name]);
-        const g = trained.map((v) => grads[v.name]);
-        loss = value.dataSync()[0];
-        reported = stepLoss.reported ? stepLoss.reported.dataSync()[0] : loss;
-        if (stepLoss.reported) objective = loss;
-        gradNorm = globalNorm(g);
-        accuracy = stepLoss.correct.dataSync()[0] / stepLoss.count.dataSync()[0];
-        for (const [k, v] of Object.entries(stepLoss.extra ?? {})) extra[k] = v instanceof tf.Tensor ? v.dataSync()[0] : v;
-        if (Number.isFinite(loss) && Number.isFinite(gradNorm)) {
-          const clipped = clipByGlobalNorm(g, gradNorm, clipNorm);
-          optimizer.apply(trained.map((variable, i) => ({ variable, grad: clipped[i] })), lr);
-          if (clipped !== g) tf.dispose(clipped);
-        }
-        tf.dispose([value, ...g, stepLoss.correct, stepLoss.count, ...(stepLoss.reported ? [stepLoss.reported] : []), ...Object.values(stepLoss.extra ?? {}).filter((v): v is tf.Scalar => v instanceof tf.Tensor)]);
+        outcome = trainStep((b, r) => model.loss(b, r), batch, rng, variables, optimizer, lr, clipNorm);
       } finally {
         model.disposeBatch(batch);
       }
+      const { loss, reported, objective, accuracy, gradNorm, extra } = outcome;
       if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
         const what = !Number.isFinite(loss) ? `the loss became ${loss}` : `the gradient norm became ${gradNorm}`;
         const kept = lastCheckpoint ? `the last good checkpoint is ${lastCheckpoint}` : 'no checkpoint was written yet';
