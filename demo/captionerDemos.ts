@@ -75,7 +75,7 @@ function captionerDemo(d: CaptionerDemo): DemoSpec {
         logEvery: 50,
         evalEvery: 500,
         onProgress: (p) => {
-          const heldOut = p.evalExactMatch !== undefined ? `, held-out naming ${percent(p.naming)} pointing ${percent(p.pointing)} (200 scenes)` : '';
+          const heldOut = p.naming !== undefined ? `, held-out naming ${percent(p.naming)} pointing ${percent(p.pointing)} (200 scenes)` : '';
           console.log(`${d.name} step ${p.step}/${p.totalSteps} nll ${p.loss.toFixed(4)} word accuracy ${percent(p.accuracy)} ${p.stepsPerSecond.toFixed(2)} steps/s ${((Date.now() - t0) / 1000).toFixed(0)} s${heldOut}`);
         },
       });

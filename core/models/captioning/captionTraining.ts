@@ -1,14 +1,13 @@
 /**
- * One training step of the captioner on scenes: batches of (image, caption), the soft or hard
- * objective (captionLoss.ts), Adam (beta2 0.999) with global-norm clipping. The run-format trainer
- * builds on this.
+ * What the captioner trains on: batches of (image, caption) from scenes and the soft or hard
+ * objective (captionLoss.ts), for the shared training step and loop (core/training/trainLoop.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { RpcError } from '../../../protocol/rpc';
 import type { Scene } from '../../data/scenes/scenes';
 import type { Rng } from '../../tasks/rng';
 import { BOS, EOS, type Tokenizer } from '../../text/tokenizer';
-import { Adam, clipByGlobalNorm, globalNorm } from '../../training/adam';
+import type { StepLoss } from '../../training/trainLoop';
 import { padIds } from '../transformer/stepModel';
 import { hardCaptionLoss, MovingAverageBaseline, softCaptionLoss } from './captionLoss';
 import type { Captioner } from './captioner';
@@ -42,6 +41,9 @@ export function disposeCaptionBatch(b: CaptionBatch): void {
   tf.dispose([b.images, b.targetIn, b.targetOut]);
 }
 
+/** The training defaults CaptionTrainerArgs documents. */
+export const CAPTION_TRAINING_DEFAULTS = { learningRate: 0.002, clipNorm: 5 } as const;
+
 export interface CaptionTrainerArgs {
   /** Adam learning rate (default 0.002). */
   learningRate?: number;
@@ -59,75 +61,31 @@ export interface CaptionTrainerArgs {
 
 /** The learning rate of step `step` (1-based) of `totalSteps`. */
 export function captionLearningRate(args: CaptionTrainerArgs, step: number, totalSteps: number): number {
-  const base = args.learningRate ?? 0.002;
+  const base = args.learningRate ?? CAPTION_TRAINING_DEFAULTS.learningRate;
   if ((args.learningRateSchedule ?? 'constant') === 'constant') return base;
   const floor = base / 20;
   return floor + (base - floor) * 0.5 * (1 + Math.cos((Math.PI * Math.min(step, totalSteps)) / totalSteps));
 }
 
-export interface CaptionStepStats {
-  /** The optimised objective. */
-  loss: number;
-  /** Mean NLL per word (comparable between soft and hard). */
-  nll: number;
-  accuracy: number;
-  gradNorm: number;
-  /** Soft only. */
-  penalty?: number;
-  /** Hard only: mean log p(y | s, a) and the baseline it was compared with. */
-  reward?: number;
-  baseline?: number;
-}
-
-export class CaptionTrainer {
-  readonly optimizer = new Adam({ beta2: 0.999, epsilon: 1e-8 });
-  readonly baseline: MovingAverageBaseline;
-  private readonly variables: tf.Variable[];
-
-  constructor(readonly model: Captioner, readonly args: CaptionTrainerArgs = {}) {
-    this.variables = model.params.variables();
-    this.baseline = new MovingAverageBaseline(args.baselineDecay ?? 0.9);
-  }
-
-  /**
-   * One update; `rng` draws hard attention's locations; `learningRate` overrides the args' (a
-   * schedule). Skips the update when the loss is not finite.
-   */
-  step(batch: CaptionBatch, rng: Rng, learningRate = this.args.learningRate ?? 0.002): CaptionStepStats {
-    const hard = this.model.config.attention === 'hard';
-    const out: Partial<CaptionStepStats> = {};
-    const kept: tf.Tensor[] = [];
-    const { value, grads } = tf.variableGrads(() => {
-      const fwd = this.model.forward(batch.images, batch.targetIn, hard ? rng : undefined);
-      if (hard) {
-        const r = hardCaptionLoss(fwd.logits, fwd.maps, fwd.logChosen as tf.Tensor2D, batch.targetOut, {
-          baseline: this.baseline,
-          reinforceWeight: this.args.reinforceWeight,
-          entropyWeight: this.args.entropyWeight,
-        });
-        out.reward = r.reward;
-        out.baseline = r.baseline;
-        kept.push(tf.keep(r.nll), tf.keep(r.correct), tf.keep(r.count));
-        return r.loss;
-      }
-      const r = softCaptionLoss(fwd.logits, fwd.maps, batch.targetOut, this.args.penaltyWeight ?? 1);
-      kept.push(tf.keep(r.nll), tf.keep(r.correct), tf.keep(r.count), tf.keep(r.penalty));
-      return r.loss;
-    }, this.variables);
-    const g = this.variables.map((v) => grads[v.name]);
-    const loss = value.dataSync()[0];
-    const gradNorm = globalNorm(g);
-    const [nll, correct, count, penalty] = kept.map((t) => t.dataSync()[0]);
-    if (Number.isFinite(loss) && Number.isFinite(gradNorm)) {
-      const clipped = clipByGlobalNorm(g, gradNorm, this.args.clipNorm ?? 5);
-      this.optimizer.apply(this.variables.map((variable, i) => ({ variable, grad: clipped[i] })), learningRate);
-      if (clipped !== g) tf.dispose(clipped);
+/**
+ * The captioner's objective for the shared training step (core/training/trainLoop.ts): the word
+ * NLL is what is reported, the objective adds soft attention's penalty or hard attention's
+ * REINFORCE terms. Hard attention samples its locations with the step's `rng` and keeps its
+ * moving-average baseline across the steps of one objective.
+ */
+export function captionObjective(model: Captioner, args: CaptionTrainerArgs = {}): (batch: CaptionBatch, rng: Rng) => StepLoss {
+  const hard = model.config.attention === 'hard';
+  const baseline = new MovingAverageBaseline(args.baselineDecay ?? 0.9);
+  return (batch, rng): StepLoss => {
+    const fwd = model.forward(batch.images, batch.targetIn, hard ? rng : undefined);
+    if (hard) {
+      const r = hardCaptionLoss(fwd.logits, fwd.maps, fwd.logChosen as tf.Tensor2D, batch.targetOut, { baseline, reinforceWeight: args.reinforceWeight, entropyWeight: args.entropyWeight });
+      return { loss: r.loss, reported: r.nll, correct: r.correct, count: r.count, extra: { reward: r.reward, baseline: r.baseline } };
     }
-    tf.dispose([value, ...g, ...kept]);
-    return { loss, nll, accuracy: correct / count, gradNorm, ...(hard ? { reward: out.reward, baseline: out.baseline } : { penalty }) };
-  }
-
-  dispose(): void {
-    this.optimizer.dispose();
-  }
+    const r = softCaptionLoss(fwd.logits, fwd.maps, batch.targetOut, args.penaltyWeight ?? 1);
+    return { loss: r.loss, reported: r.nll, correct: r.correct, count: r.count, extra: { penalty: r.penalty } };
+  };
 }
+
+/** The captioner's Adam (beta2 0.999, epsilon 1e-8). */
+export const CAPTION_ADAM = { beta2: 0.999, epsilon: 1e-8 } as const;

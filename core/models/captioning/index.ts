@@ -7,7 +7,7 @@
  * - captionStepModel(model, images)          the shared decoders' interface (greedy, beam)
  * - trainCaptioner(args)                     training into the shared run format
  */
-export { CaptionTrainer, captionBatch } from './captionTraining';
+export { captionBatch, captionObjective } from './captionTraining';
 export { Captioner, type CaptionForwardResult } from './captioner';
 export { captionStepModel } from './captionStepModel';
 export { CAPTIONER_FORMAT, loadCaptioner, saveCaptioner, type CaptionerBundle } from './checkpoint';

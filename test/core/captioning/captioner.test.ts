@@ -13,12 +13,14 @@ import { chooseLocations } from '../../../core/models/captioning/captionDecoder'
 import { doublyStochasticPenalty, hardCaptionLoss, MovingAverageBaseline } from '../../../core/models/captioning/captionLoss';
 import { Captioner } from '../../../core/models/captioning/captioner';
 import { captionStepModel } from '../../../core/models/captioning/captionStepModel';
-import { captionBatch, captionLearningRate, CaptionTrainer, disposeCaptionBatch } from '../../../core/models/captioning/captionTraining';
+import { CAPTION_ADAM, captionBatch, captionLearningRate, captionObjective, disposeCaptionBatch } from '../../../core/models/captioning/captionTraining';
 import { captionTokenizer, type CaptionAttention, type CaptionInitialState } from '../../../core/models/captioning/config';
 import { DistancePrior } from '../../../core/models/captioning/distancePrior';
 import { ParamStore } from '../../../core/models/transformer/params';
 import { Rng } from '../../../core/tasks/rng';
 import { EOS } from '../../../core/text/tokenizer';
+import { Adam } from '../../../core/training/adam';
+import { trainStep } from '../../../core/training/trainLoop';
 import { maxAbsDiff, useWasm } from '../transformer/wasmBackend';
 
 const tokenizer = captionTokenizer();
@@ -130,25 +132,26 @@ describe('captioner', () => {
   for (const attention of ['soft', 'hard'] as const) {
     it(`a tiny ${attention}-attention training: the word loss falls, and nothing leaks`, () => {
       const m = model(attention, 3);
-      const trainer = new CaptionTrainer(m, { learningRate: 0.01 });
+      const objective = captionObjective(m);
+      const optimizer = new Adam(CAPTION_ADAM);
       const before = tf.memory().numTensors;
       const nll: number[] = [];
       const pool = generateScenes(SCENE_SETS.train, 100, 64, { size: 32 });
       const rng = new Rng(9);
       for (let s = 0; s < 40; s++) {
         const batch = captionBatch(Array.from({ length: 8 }, () => rng.pick(pool)), tokenizer);
-        const r = trainer.step(batch, rng);
+        const r = trainStep(objective, batch, rng, m.params.variables(), optimizer, 0.01, 5);
         disposeCaptionBatch(batch);
         assert.ok(Number.isFinite(r.loss));
-        if (attention === 'hard') assert.ok(Number.isFinite(r.reward) && Number.isFinite(r.baseline));
-        else assert.ok((r.penalty as number) >= 0);
-        nll.push(r.nll);
+        if (attention === 'hard') assert.ok(Number.isFinite(r.extra.reward) && Number.isFinite(r.extra.baseline));
+        else assert.ok(r.extra.penalty >= 0);
+        nll.push(r.reported);
       }
       const first = mean(nll.slice(0, 5));
       const last = mean(nll.slice(-5));
       console.log(`      ${attention}: word NLL first 5 steps ${first.toFixed(3)}, last 5 ${last.toFixed(3)}`);
       assert.ok(last < first * 0.7, `NLL did not fall enough: ${first} -> ${last}`);
-      trainer.dispose();
+      optimizer.dispose();
       assert.equal(tf.memory().numTensors, before, 'training leaked tensors');
       m.dispose();
     });
