@@ -6,6 +6,7 @@
  * Maps: [B, T, L] with L = side x side grid locations, row-major (l = y * side + x); each row sums to 1.
  */
 import * as tf from '@tensorflow/tfjs';
+import { pickRows } from '../common/pickRows';
 import { RpcError } from '../../../protocol/rpc';
 import { Rng } from '../../tasks/rng';
 import type { RecurrentState } from '../rnnSeq2seq/recurrentCell';
@@ -109,18 +110,13 @@ export class Captioner {
   }
 
   reorder(state: CaptionDecodingState, indices: number[]): void {
-    const idx = tf.tensor1d(indices, 'int32');
-    const pick = <T extends tf.Tensor>(t: T): T => {
-      const out = tf.gather(t, idx) as T;
-      t.dispose();
-      return out;
-    };
-    const m = state.memory;
-    // The distance matrix is the same for every row.
-    state.memory = { features: pick(m.features), projected: pick(m.projected), mask: pick(m.mask), ...(m.distanceMatrix ? { distanceMatrix: m.distanceMatrix } : {}) };
-    state.rnn = { h: pick(state.rnn.h), c: pick(state.rnn.c as tf.Tensor2D) };
-    if (state.previousMap) state.previousMap = pick(state.previousMap);
-    idx.dispose();
+    pickRows(indices, (pick) => {
+      const m = state.memory;
+      // The distance matrix is the same for every row.
+      state.memory = { features: pick(m.features), projected: pick(m.projected), mask: pick(m.mask), ...(m.distanceMatrix ? { distanceMatrix: m.distanceMatrix } : {}) };
+      state.rnn = { h: pick(state.rnn.h), c: pick(state.rnn.c as tf.Tensor2D) };
+      if (state.previousMap) state.previousMap = pick(state.previousMap);
+    });
   }
 
   disposeState(state: CaptionDecodingState): void {

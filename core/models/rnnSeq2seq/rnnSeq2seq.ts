@@ -7,6 +7,7 @@
  * predicts target token t.
  */
 import * as tf from '@tensorflow/tfjs';
+import { pickRows } from '../common/pickRows';
 import { RpcError } from '../../../protocol/rpc';
 import { Rng } from '../../tasks/rng';
 import { ParamStore } from '../transformer/params';
@@ -109,18 +110,13 @@ export class RnnSeq2seq {
 
   /** Keeps rows `indices` of the state, in that order. */
   reorder(state: RnnDecodingState, indices: number[]): void {
-    const idx = tf.tensor1d(indices, 'int32');
-    const pick = <T extends tf.Tensor>(t: T): T => {
-      const out = tf.gather(t, idx) as T;
-      t.dispose();
-      return out;
-    };
-    const m = state.memory;
-    const shared = m.projected === m.states; // the dot score uses the states as keys
-    const states = pick(m.states);
-    state.memory = { states, projected: shared ? states : pick(m.projected), mask: pick(m.mask) };
-    state.rnn = { h: pick(state.rnn.h), ...(state.rnn.c ? { c: pick(state.rnn.c) } : {}) };
-    idx.dispose();
+    pickRows(indices, (pick) => {
+      const m = state.memory;
+      const shared = m.projected === m.states; // the dot score uses the states as keys
+      const states = pick(m.states);
+      state.memory = { states, projected: shared ? states : pick(m.projected), mask: pick(m.mask) };
+      state.rnn = { h: pick(state.rnn.h), ...(state.rnn.c ? { c: pick(state.rnn.c) } : {}) };
+    });
   }
 
   disposeState(state: RnnDecodingState): void {

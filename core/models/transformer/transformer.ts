@@ -11,6 +11,7 @@
  * logits [B, T, V].
  */
 import * as tf from '@tensorflow/tfjs';
+import { pickRows } from '../common/pickRows';
 import { RpcError } from '../../../protocol/rpc';
 import { Rng } from '../../tasks/rng';
 import { resolveConfig, type TransformerArgs, type TransformerConfig } from './config';
@@ -266,14 +267,12 @@ export class Transformer {
 
   /** Rows of the state picked by `indices` (beam search: a beam continues its parent; may change the batch size). */
   reorder(state: DecodingState, indices: number[]): void {
-    const idx = tf.tensor1d(indices, 'int32');
-    const pick = <T extends tf.Tensor>(t: T): T => tf.gather(t, idx) as T;
-    const old = [...(state.past ?? []).flatMap((kv) => [kv.k, kv.v]), ...(state.memory ?? []).flatMap((kv) => [kv.k, kv.v]), ...(state.memoryBias ? [state.memoryBias] : [])];
-    state.past = state.past?.map((kv) => ({ k: pick(kv.k), v: pick(kv.v) }));
-    state.memory = state.memory?.map((kv) => ({ k: pick(kv.k), v: pick(kv.v) }));
-    state.memoryBias = state.memoryBias ? pick(state.memoryBias) : undefined;
+    pickRows(indices, (pick) => {
+      state.past = state.past?.map((kv) => ({ k: pick(kv.k), v: pick(kv.v) }));
+      state.memory = state.memory?.map((kv) => ({ k: pick(kv.k), v: pick(kv.v) }));
+      state.memoryBias = state.memoryBias ? pick(state.memoryBias) : undefined;
+    });
     state.batch = indices.length;
-    tf.dispose([idx, ...old]);
   }
 
   disposeState(state: DecodingState): void {
