@@ -3,14 +3,13 @@
  *
  * - loadRnnSeq2seq(dir)                                  a checkpoint folder or its model.json (format 'rnn-seq2seq')
  * - captureRnnAttention(bundle, source, target?, opts)   the alignment as one 'cross' map [1, 1, T, S]
- * - beamDecodeRnn(bundle, source, opts)                  n-best + the shared search tree (+ each alignment)
  * - greedyDecode(rnnStepModel(...), args)                batched greedy with the recurrent state
  * - trainRnnSeq2seq(args)                                training into the shared run format
  */
 export { loadRnnSeq2seq, RNN_SEQ2SEQ_FORMAT, saveRnnSeq2seq, type RnnSeq2seqBundle } from './checkpoint';
 export { resolveRnnSeq2seqConfig, type RecurrentKind, type RnnSeq2seqArgs, type RnnSeq2seqConfig, type ScoreKind } from './config';
 export { evaluateRnnSeq2seq, rnnAlignmentShare } from './evaluate';
-export { beamDecodeRnn, captureRnnAttention, encodeRnnSource, type RnnBeamDecodeOptions, type RnnCaptureOptions } from './inspect';
+export { captureRnnAttention, encodeRnnSource, type RnnCaptureOptions } from './inspect';
 export { RnnSeq2seq, type RnnDecodingState, type RnnForwardResult } from './rnnSeq2seq';
 export { rnnStepModel } from './stepModel';
 export { trainRnnSeq2seq, type TrainRnnSeq2seqArgs } from './trainRnnSeq2seq';

@@ -5,10 +5,9 @@
  * token fed at each decoder step (<bos>, y1, ...), keys by the source tokens.
  */
 import * as tf from '@tensorflow/tfjs';
-import { beamSearch } from '../../decoding/beamSearch';
 import { greedyDecode } from '../../decoding/greedy';
 import { BOS, EOS } from '../../text/tokenizer';
-import { encodeChecked, predictions, type AttentionCapture, type AttentionMap, type BeamDecodeResult } from '../transformer/inspect';
+import { encodeChecked, predictions, type AttentionCapture, type AttentionMap } from '../transformer/inspect';
 import { padIds } from '../transformer/stepModel';
 import type { RnnSeq2seqBundle } from './checkpoint';
 import { rnnStepModel } from './stepModel';
@@ -62,41 +61,3 @@ export function captureRnnAttention(bundle: RnnSeq2seqBundle, source: string, ta
   return captureIds(bundle, source, srcIds, tgtIds);
 }
 
-export interface RnnBeamDecodeOptions extends RnnCaptureOptions {
-  /** default 4 */
-  beamSize?: number;
-  /** GNMT alpha, default 0.6 */
-  alpha?: number;
-  /** default beamSize */
-  nBest?: number;
-  maxTokens?: number;
-  /** Text the output must start with. */
-  prefix?: string;
-  /** Attach each hypothesis's alignment (default true). */
-  withAttention?: boolean;
-  signal?: AbortSignal;
-}
-
-/** Beam search over one source, in the shared search-tree format, each hypothesis with its alignment. */
-export function beamDecodeRnn(bundle: RnnSeq2seqBundle, source: string, options: RnnBeamDecodeOptions = {}): BeamDecodeResult {
-  const { model, targetTokenizer: tgt } = bundle;
-  const allowUnknown = options.allowUnknown ?? false;
-  const srcIds = encodeRnnSource(bundle, source, allowUnknown);
-  const prefix = options.prefix ? tgt.encode(options.prefix, { unknown: allowUnknown ? 'unk' : 'error', what: 'prefix' }) : [];
-  const result = beamSearch(rnnStepModel(model, [srcIds]), {
-    beamSize: options.beamSize,
-    alpha: options.alpha,
-    nBest: options.nBest,
-    maxTokens: options.maxTokens,
-    prefix,
-    label: (t) => tgt.label(t),
-    detokenize: (t) => tgt.decode(t),
-    signal: options.signal,
-  });
-  if (options.withAttention === false) return result;
-  const hypotheses = result.hypotheses.map((h) => {
-    const out = h.tokens.filter((t) => t !== EOS).slice(0, model.config.maxLength - 1);
-    return { ...h, attention: captureIds(bundle, source, srcIds, out).maps[0] };
-  });
-  return { ...result, hypotheses };
-}

@@ -3,13 +3,12 @@
  *
  * - loadTransformerFrom(spec)                          model.json | checkpoint dir | run dir | demo:<name>
  * - captureAttention(bundle, source, target?, opts)    every head: encoder-self, decoder-self, cross
- * - beamDecode(bundle, source, opts)                   n-best + full search tree (+ cross-attention)
  * - greedyDecode(transformerStepModel(...), args)      batched greedy with the key/value cache
  * - trainTransformer(args)                             training into the shared run format
  */
 export { loadTransformer, saveTransformer, TRANSFORMER_FORMAT, type TransformerBundle } from './checkpoint';
 export { resolveConfig, PAPER_BASE, type TransformerArgs, type TransformerConfig } from './config';
-export { beamDecode, captureAttention, encodeSource, type AttentionCapture, type AttentionMap, type BeamDecodeOptions, type BeamDecodeResult, type CaptureOptions } from './inspect';
+export { captureAttention, encodeSource, type AttentionCapture, type AttentionMap, type CaptureOptions } from './inspect';
 export { demoCheckpointsRoot, loadTransformerFrom, resolveCheckpoint } from './resolveCheckpoint';
 export { padIds, transformerStepModel } from './stepModel';
 export { Transformer, type AttentionKind, type ForwardOptions, type ForwardResult, type HeadRef } from './transformer';

@@ -1,7 +1,7 @@
 /**
- * What the editor asks of a Transformer checkpoint, in plain data: "attention for this text" and
- * "beam decode this text". The engine process calls these; the CLI's `attention` and `decode`
- * subcommands print their results as JSON.
+ * What the editor asks of a Transformer checkpoint, in plain data: "attention for this text". The
+ * engine process calls this (beam decodes go through core/decoding/beamTrees.ts); the CLI's
+ * `attention` subcommand prints its result as JSON.
  *
  * Attention maps use one axis order everywhere: [layers, heads, queries, keys], row-major in a
  * Float32Array, with a label per query and per key. Decoder queries are labelled by the token fed
@@ -9,9 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { RpcError } from '../../../protocol/rpc';
-import { beamSearch } from '../../decoding/beamSearch';
 import { greedyDecode } from '../../decoding/greedy';
-import type { BeamSearchResult, Hypothesis } from '../../decoding/searchTree';
 import { BOS, EOS, type Tokenizer } from '../../text/tokenizer';
 import type { TransformerBundle } from './checkpoint';
 import { padIds, transformerStepModel } from './stepModel';
@@ -148,49 +146,3 @@ function captureIds(bundle: TransformerBundle, srcIds: number[] | undefined, tgt
   }
 }
 
-export interface BeamDecodeOptions extends CaptureOptions {
-  /** default 4 */
-  beamSize?: number;
-  /** GNMT alpha, default 0.6 */
-  alpha?: number;
-  /** default beamSize */
-  nBest?: number;
-  /** Most output tokens (default: the model's maximum). */
-  maxTokens?: number;
-  /** Text the output must start with. */
-  prefix?: string;
-  /** Attach each hypothesis's cross-attention (default true). */
-  withAttention?: boolean;
-  signal?: AbortSignal;
-}
-
-export interface BeamDecodeResult extends BeamSearchResult {
-  hypotheses: (Hypothesis & { attention?: AttentionMap })[];
-}
-
-/** Beam search over one source (seq2seq) or from a prompt (LM: `source` is the prompt, used as a forced prefix). */
-export function beamDecode(bundle: TransformerBundle, source: string, options: BeamDecodeOptions = {}): BeamDecodeResult {
-  const { model, targetTokenizer: tgt } = bundle;
-  const allowUnknown = options.allowUnknown ?? false;
-  const isLm = model.config.kind === 'lm';
-  const srcIds = isLm ? null : encodeSource(bundle, source, allowUnknown);
-  const prefixText = isLm ? source + (options.prefix ?? '') : options.prefix;
-  const prefix = prefixText ? tgt.encode(prefixText, { unknown: allowUnknown ? 'unk' : 'error', what: 'prefix' }) : [];
-  const result = beamSearch(transformerStepModel(model, srcIds ? [srcIds] : null, { ablate: options.ablate }), {
-    beamSize: options.beamSize,
-    alpha: options.alpha,
-    nBest: options.nBest,
-    maxTokens: options.maxTokens,
-    prefix,
-    label: (t) => tgt.label(t),
-    detokenize: (t) => tgt.decode(t),
-    signal: options.signal,
-  });
-  if (options.withAttention === false || !srcIds) return result;
-  const hypotheses = result.hypotheses.map((h) => {
-    const out = h.tokens.filter((t) => t !== EOS).slice(0, model.config.maxLength - 1);
-    const cap = captureIds(bundle, srcIds, out, source, { ablate: options.ablate });
-    return { ...h, attention: cap.maps.find((m) => m.kind === 'cross') };
-  });
-  return { ...result, hypotheses };
-}

@@ -1,16 +1,15 @@
-/** The engine-facing API: attention capture with labels, beam decode with attention, checkpoints, bad input. */
+/** The engine-facing API: attention capture with labels, checkpoints, bad input (beam decodes: test/core/decoding/beamTrees.test.ts). */
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { RpcError } from '../../../protocol/rpc';
-import { checkTree } from '../../../core/decoding/searchTree';
 import { loadTransformer, saveTransformer, type TransformerBundle } from '../../../core/models/transformer/checkpoint';
-import { beamDecode, captureAttention } from '../../../core/models/transformer/inspect';
+import { captureAttention, encodeSource } from '../../../core/models/transformer/inspect';
 import { padIds } from '../../../core/models/transformer/stepModel';
 import { Transformer } from '../../../core/models/transformer/transformer';
-import { EOS, Tokenizer } from '../../../core/text/tokenizer';
+import { Tokenizer } from '../../../core/text/tokenizer';
 import { maxAbsDiff, useWasm } from './wasmBackend';
 
 function bundle(kind: 'seq2seq' | 'lm' = 'seq2seq'): TransformerBundle {
@@ -22,7 +21,7 @@ function bundle(kind: 'seq2seq' | 'lm' = 'seq2seq'): TransformerBundle {
 
 const isInvalid = (re: RegExp) => (e: unknown) => e instanceof RpcError && e.code === 'invalid-input' && re.test(e.message);
 
-describe('transformer: attention capture and beam decode API', () => {
+describe('transformer: attention capture API', () => {
   before(useWasm);
 
   it('captures every map with [layers, heads, queries, keys] and token labels on both axes', () => {
@@ -77,27 +76,10 @@ describe('transformer: attention capture and beam decode API', () => {
     b.model.dispose();
   });
 
-  it('beam decode returns hypotheses with their cross-attention and a valid tree with labels', () => {
-    const b = bundle();
-    const r = beamDecode(b, 'abcd', { beamSize: 3, maxTokens: 8 });
-    assert.deepEqual(checkTree(r.tree, EOS), []);
-    assert.ok(r.tree.nodes.every((n) => n.label === b.targetTokenizer.label(n.token)));
-    for (const h of r.hypotheses) {
-      assert.ok(h.attention);
-      const outLen = h.tokens.filter((t) => t !== EOS).length;
-      assert.deepEqual(h.attention.shape, [3, 2, outLen + 1, 4]);
-      assert.equal(h.text, b.targetTokenizer.decode(h.tokens));
-    }
-    const forced = beamDecode(b, 'abcd', { beamSize: 2, prefix: 'hh', maxTokens: 8, withAttention: false });
-    forced.hypotheses.forEach((h) => assert.ok(h.text.startsWith('hh')));
-    b.model.dispose();
-  });
-
   const bad: { name: string; run: (b: TransformerBundle) => unknown; re: RegExp }[] = [
     { name: 'empty source', run: (b) => captureAttention(b, '   '), re: /source is empty/ },
     { name: 'source over the maximum length', run: (b) => captureAttention(b, 'abcdefghabc'), re: /source has 11 tokens; this model accepts at most 10/ },
-    { name: 'unknown characters', run: (b) => beamDecode(b, 'abXz'), re: /source: 2 token\(s\) not in the model's vocabulary: "X", "z"/ },
-    { name: 'unknown characters in a prefix', run: (b) => beamDecode(b, 'ab', { prefix: 'Q' }), re: /prefix: 1 token/ },
+    { name: 'unknown characters', run: (b) => encodeSource(b, 'abXz'), re: /source: 2 token\(s\) not in the model's vocabulary: "X", "z"/ },
   ];
   for (const c of bad) {
     it(`bad input: ${c.name} gives a clear invalid-input error`, () => {
