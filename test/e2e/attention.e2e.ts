@@ -8,8 +8,8 @@ import * as assert from 'node:assert/strict';
 import { cpSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { expect } from './harness/expect';
-import { openVsCode, repoRoot, type VsCodeSession, reportFailures } from './harness/vscodeSession';
-import { activeWebview, goToLine, openCheckpointFromExplorer, openDemoCheckpoint, openFileAtLine, runCommand, statusBarItem, waitForExtension } from './harness/workbench';
+import { repoRoot, vsCodeForSuite, type VsCodeSession } from './harness/vscodeSession';
+import { activeWebview, goToLine, openCheckpointFromExplorer, openDemoCheckpoint, openFileAtLine, runCommand, statusBarItem } from './harness/workbench';
 
 /** The shipped reverse demo (E2E_TEXT_CHECKPOINT overrides it, for trying another checkpoint). */
 const CHECKPOINT = process.env.E2E_TEXT_CHECKPOINT ?? path.join(repoRoot, 'demo', 'checkpoints', 'transformer-reverse');
@@ -22,18 +22,11 @@ async function canvasPixels(vs: VsCodeSession): Promise<string> {
 
 describe('text attention in VS Code', function () {
   let vs: VsCodeSession;
-  let config: { encoderLayers: number; heads: number };
+  const config = JSON.parse(readFileSync(path.join(CHECKPOINT, 'model.json'), 'utf8')).modelTopology.config as { encoderLayers: number; heads: number };
 
-  before(async function () {
-    this.timeout(120_000);
-    const topology = JSON.parse(readFileSync(path.join(CHECKPOINT, 'model.json'), 'utf8')).modelTopology;
-    config = topology.config;
-    vs = await openVsCode();
-    cpSync(CHECKPOINT, path.join(vs.workspaceDir, 'checkpoints', 'reverse'), { recursive: true });
-    await waitForExtension(vs.page);
+  vsCodeForSuite((s) => (vs = s), {
+    beforeExtension: (s) => cpSync(CHECKPOINT, path.join(s.workspaceDir, 'checkpoints', 'reverse'), { recursive: true }),
   });
-  after(async () => vs?.close());
-  afterEach(reportFailures(() => vs));
 
   it('opens a checkpoint from the explorer and shows it as the active model', async () => {
     await openCheckpointFromExplorer(vs.page, ['checkpoints', 'reverse']);
@@ -149,13 +142,7 @@ describe('text attention in VS Code', function () {
 describe('RNN seq2seq attention in VS Code', function () {
   let vs: VsCodeSession;
 
-  before(async function () {
-    this.timeout(120_000);
-    vs = await openVsCode();
-    await waitForExtension(vs.page);
-  });
-  after(async () => vs?.close());
-  afterEach(reportFailures(() => vs));
+  vsCodeForSuite((s) => (vs = s));
 
   it('opens the rnn-seq2seq demo from the quick pick and shows its alignment [T, S] in the matrix view', async () => {
     await openDemoCheckpoint(vs.page, 'rnn-seq2seq-reverse');

@@ -8,8 +8,8 @@ import { cpSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator } from 'playwright-core';
 import { expect } from './harness/expect';
-import { openVsCode, repoRoot, type VsCodeSession, reportFailures } from './harness/vscodeSession';
-import { activeWebview, chooseContextMenuItem, openCheckpointFromExplorer, openDemoCheckpoint, openFileAtLine, runCommand, statusBarItem, waitForExtension } from './harness/workbench';
+import { repoRoot, vsCodeForSuite, type VsCodeSession } from './harness/vscodeSession';
+import { activeWebview, chooseContextMenuItem, openCheckpointFromExplorer, openDemoCheckpoint, openFileAtLine, runCommand, statusBarItem } from './harness/workbench';
 
 /** The shipped dates demo (E2E_BEAM_CHECKPOINT overrides it). Its line 1, "3 May 1979", reads "1979-05-03". */
 const CHECKPOINT = process.env.E2E_BEAM_CHECKPOINT ?? path.join(repoRoot, 'demo', 'checkpoints', 'transformer-dates');
@@ -31,14 +31,9 @@ async function setControl(view: FrameLocator, testId: string, value: string): Pr
 describe('beam search panel in VS Code', function () {
   let vs: VsCodeSession;
 
-  before(async function () {
-    this.timeout(120_000);
-    vs = await openVsCode();
-    cpSync(CHECKPOINT, path.join(vs.workspaceDir, 'checkpoints', 'dates'), { recursive: true });
-    await waitForExtension(vs.page);
+  vsCodeForSuite((s) => (vs = s), {
+    beforeExtension: (s) => cpSync(CHECKPOINT, path.join(s.workspaceDir, 'checkpoints', 'dates'), { recursive: true }),
   });
-  after(async () => vs?.close());
-  afterEach(reportFailures(() => vs));
 
   it('decodes the line under the cursor with beam 4: the tree is drawn with the best path highlighted', async () => {
     await openCheckpointFromExplorer(vs.page, ['checkpoints', 'dates']);
@@ -165,13 +160,7 @@ describe('beam search panel in VS Code', function () {
 describe('beam search panel with an RNN seq2seq in VS Code', function () {
   let vs: VsCodeSession;
 
-  before(async function () {
-    this.timeout(120_000);
-    vs = await openVsCode();
-    await waitForExtension(vs.page);
-  });
-  after(async () => vs?.close());
-  afterEach(reportFailures(() => vs));
+  vsCodeForSuite((s) => (vs = s));
 
   it('decodes a line with the rnn-seq2seq demo: the same tree, and a node shows its alignment over the source', async () => {
     await openDemoCheckpoint(vs.page, 'rnn-seq2seq-reverse');

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { expect } from './harness/expect';
-import { openVsCode, type VsCodeSession, reportFailures } from './harness/vscodeSession';
+import { vsCodeForSuite, type VsCodeSession } from './harness/vscodeSession';
 import { hangNextPanelFrame, panelFrameWasHung } from './harness/stuckWebview';
 import { activeWebview, chooseContextMenuItem, explorerItem, notification, runCommand, statusBarItem } from './harness/workbench';
 
@@ -17,12 +17,7 @@ const ENGINE_ANSWER_MS = 30_000;
 describe('engine in VS Code', function () {
   let vs: VsCodeSession;
 
-  before(async function () {
-    this.timeout(120_000);
-    vs = await openVsCode();
-  });
-  after(async () => vs?.close());
-  afterEach(reportFailures(() => vs));
+  vsCodeForSuite((s) => (vs = s), { waitForExtension: false });
 
   it('activates at start-up and shows the engine as idle in the status bar', async () => {
     await expect(statusBarItem(vs.page, 'Attention: idle')).toBeVisible(30_000);

@@ -11,8 +11,8 @@ import * as path from 'node:path';
 import type { FrameLocator, Locator } from 'playwright-core';
 import { expect } from './harness/expect';
 import { hangNextPanelFrame, panelFrameWasHung } from './harness/stuckWebview';
-import { openVsCode, repoRoot, type VsCodeSession, reportFailures } from './harness/vscodeSession';
-import { activeWebview, chooseContextMenuItem, expandFolders, explorerItem, runCommand, waitForExtension } from './harness/workbench';
+import { repoRoot, vsCodeForSuite, type VsCodeSession } from './harness/vscodeSession';
+import { activeWebview, chooseContextMenuItem, expandFolders, explorerItem, runCommand } from './harness/workbench';
 
 const ANSWER_MS = 60_000;
 /** The shipped VGG-attention demo (E2E_VGG_CHECKPOINT overrides it); the test is skipped without one. */
@@ -65,15 +65,12 @@ async function visualize(vs: VsCodeSession, file: string): Promise<void> {
 describe('image attention in VS Code', function () {
   let vs: VsCodeSession;
 
-  before(async function () {
-    this.timeout(120_000);
-    vs = await openVsCode();
-    await waitForExtension(vs.page);
-    await runCommand(vs.page, 'View: Show Explorer');
-    await expandFolders(vs.page, ['images']);
+  vsCodeForSuite((s) => (vs = s), {
+    afterExtension: async (s) => {
+      await runCommand(s.page, 'View: Show Explorer');
+      await expandFolders(s.page, ['images']);
+    },
   });
-  after(async () => vs?.close());
-  afterEach(reportFailures(() => vs));
 
   it('right-click a PNG, Visualize Attention: the overlay is drawn and the classes are listed', async () => {
     await visualize(vs, 'scene-01-circle.png');

@@ -10,8 +10,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { expect } from './harness/expect';
-import { openVsCode, repoRoot, type VsCodeSession, reportFailures } from './harness/vscodeSession';
-import { activeWebview, chooseContextMenuItem, runCommand, statusBarItem, waitForExtension } from './harness/workbench';
+import { repoRoot, vsCodeForSuite, type VsCodeSession } from './harness/vscodeSession';
+import { activeWebview, chooseContextMenuItem, runCommand, statusBarItem } from './harness/workbench';
 
 /** A model that takes milliseconds per step, logging often, so the test sees progress in seconds. */
 const TINY = { layers: 1, dModel: 16, heads: 2, dFF: 32, batchSize: 8, maxLength: 16, logEvery: 5, checkpointEvery: 25, evalEvery: 100, steps: 100000 };
@@ -98,13 +98,10 @@ async function chartLastStep(page: Page): Promise<number> {
 describe('training runs in VS Code', function () {
   let vs: VsCodeSession;
 
-  before(async function () {
-    this.timeout(120_000);
-    vs = await openVsCode({ settings: { 'attentionDebugger.training.options': TINY, 'attentionDebugger.engine.backend': 'wasm' } });
-    await waitForExtension(vs.page);
+  vsCodeForSuite((s) => (vs = s), {
+    settings: { 'attentionDebugger.training.options': TINY, 'attentionDebugger.engine.backend': 'wasm' },
+    extraLog: (s) => `extension log tail:\n${extensionLog(s.workspaceDir).slice(-4000)}`,
   });
-  after(async () => vs?.close());
-  afterEach(reportFailures(() => vs, () => `extension log tail:\n${extensionLog(vs.workspaceDir).slice(-4000)}`));
 
   it('trains from the palette: the run appears in the sidebar and the status bar, and its chart gains points', async () => {
     const { page } = vs;

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { runCommand } from './workbench';
+import { runCommand, waitForExtension } from './workbench';
 
 /** The checkout this bundle was built from (bundles live at different depths under dist/). */
 function findRepoRoot(from: string): string {
@@ -162,15 +162,38 @@ export async function openVsCode(options: SessionOptions = {}): Promise<VsCodeSe
   };
 }
 
-/** An afterEach hook: a failed test leaves a screenshot (E2E_ARTIFACTS, default /tmp) and the tail
- * of code-server's log, plus whatever `extraLog` returns. */
-export function reportFailures(session: () => VsCodeSession | undefined, extraLog?: () => string) {
-  return async function (this: Mocha.Context): Promise<void> {
-    const vs = session();
+export interface SuiteOptions extends SessionOptions {
+  /** Before the extension is waited for (files copied into the workspace). */
+  beforeExtension?: (vs: VsCodeSession) => void | Promise<void>;
+  /** Wait for the extension to activate before the tests (default true; the engine suite tests activation itself). */
+  waitForExtension?: boolean;
+  /** After the extension is up (the explorer opened). */
+  afterExtension?: (vs: VsCodeSession) => void | Promise<void>;
+  /** More to print when a test fails, besides the screenshot and code-server's log. */
+  extraLog?: (vs: VsCodeSession) => string;
+}
+
+/**
+ * One VS Code for the describe block it is called in: opened before its tests (`onOpen` gets it),
+ * closed after them. A failed test leaves a screenshot (E2E_ARTIFACTS, default /tmp) and the tail
+ * of code-server's log, plus whatever `extraLog` returns.
+ */
+export function vsCodeForSuite(onOpen: (vs: VsCodeSession) => void, options: SuiteOptions = {}): void {
+  let vs: VsCodeSession | undefined;
+  before(async function () {
+    this.timeout(120_000);
+    vs = await openVsCode(options);
+    onOpen(vs);
+    await options.beforeExtension?.(vs);
+    if (options.waitForExtension ?? true) await waitForExtension(vs.page);
+    await options.afterExtension?.(vs);
+  });
+  after(async () => vs?.close());
+  afterEach(async function (this: Mocha.Context): Promise<void> {
     if (this.currentTest?.state !== 'failed' || !vs) return;
     const shot = path.join(process.env.E2E_ARTIFACTS ?? '/tmp', `e2e-${this.currentTest.title.replace(/\W+/g, '-')}.png`);
     await vs.page.screenshot({ path: shot }).catch(() => undefined);
     console.error(`screenshot: ${shot}\ncode-server log tail:\n${vs.serverLog().slice(-3000)}`);
-    if (extraLog) console.error(extraLog());
-  };
+    if (options.extraLog) console.error(options.extraLog(vs));
+  });
 }
