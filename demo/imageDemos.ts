@@ -11,7 +11,6 @@ import { SCENE_CLASS_NAMES, trainImageModel } from '../core/image/imageTraining'
 import { IMAGE_TRAINING_DEFAULTS } from '../core/image/trainImageRun';
 import type { DemoSpec } from './demos';
 
-
 const HELD_OUT = 500;
 const LOG_EVERY = 50;
 const EVAL_EVERY = 250;
@@ -26,29 +25,24 @@ function imageDemo(name: string, kind: ImageModelKind, description: string): Dem
       const args = IMAGE_TRAINING_DEFAULTS[kind];
       const heldOut = generateScenes(SCENE_SETS.heldOut, 0, HELD_OUT, { size: model.imageSize });
       const t0 = Date.now();
-      let sum = 0;
-      let n = 0;
-      const last = await trainImageModel(model, args, (info) => {
-        sum += info.loss;
-        n++;
-        if ((info.step + 1) % LOG_EVERY === 0) {
-          const elapsed = (Date.now() - t0) / 1000;
-          console.log(`${name} step ${info.step + 1}/${args.steps} loss ${(sum / n).toFixed(4)} lr ${info.learningRate.toExponential(2)} ${elapsed.toFixed(0)} s`);
-          sum = 0;
-          n = 0;
-        }
-        if ((info.step + 1) % EVAL_EVERY === 0) {
+      const r = await trainImageModel(model, args, {
+        logEvery: LOG_EVERY,
+        evalEvery: EVAL_EVERY,
+        onProgress: (p) => console.log(`${name} step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(4)} lr ${p.learningRate.toExponential(2)} ${((Date.now() - t0) / 1000).toFixed(0)} s`),
+        evaluate: async () => {
           const e = evaluateOnScenes(model, heldOut.slice(0, 200));
           console.log(`${name} held-out accuracy ${e.accuracy.toFixed(3)}, pointing ${JSON.stringify(e.pointing)} (200 scenes)`);
-        }
+          return {};
+        },
       });
+      if (r.status !== 'finished') throw new Error(`${name}: ${r.message}`);
       const seconds = (Date.now() - t0) / 1000;
       const accuracy = sceneAccuracy(model, heldOut);
       console.log(`${name}: ${args.steps} steps in ${seconds.toFixed(0)} s, held-out accuracy ${accuracy.toFixed(3)} on ${HELD_OUT} scenes`);
       await saveImageModel(model, dir, SCENE_CLASS_NAMES, {
         task: 'scenes',
         demo: name,
-        training: { ...args, trainedSteps: (last?.step ?? -1) + 1, seconds: Math.round(seconds), finalLoss: last?.loss },
+        training: { ...args, trainedSteps: r.step, seconds: Math.round(seconds), finalLoss: r.finalLoss },
         heldOutAccuracy: accuracy,
         heldOutScenes: HELD_OUT,
       });

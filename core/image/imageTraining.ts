@@ -1,17 +1,20 @@
 /**
- * Training the image models on generated scenes: one step is softmax cross-entropy on a batch of
- * fresh scenes, Adam, a linear warm-up then cosine decay of the learning rate, and global-norm
- * gradient clipping. The loop reports each step through a callback, so the CLI and the runs store
- * can log it in their own format.
+ * Training the image models on generated scenes in the shared loop (core/training/trainLoop.ts):
+ * one step is softmax cross-entropy on a batch of fresh scenes, Adam, a linear warm-up then cosine
+ * decay of the learning rate, and global-norm gradient clipping.
  *
  * The optimizer is the engine's Adam (core/training/adam.ts, fused kernels on wasm) with the
  * settings of tf.train.adam, which trained the demo checkpoints: beta2 0.999 and epsilon 1e-7 (the
  * float32 backends' epsilon), the same bias-corrected update.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Adam, clipByGlobalNorm, globalNorm } from '../training/adam';
-import { generateScenes, SCENE_SETS, SHAPES, stackScenes, type SceneArgs } from '../data/scenes/scenes';
+import { generateScenes, SCENE_SETS, SHAPES, stackScenes, type Scene, type SceneArgs } from '../data/scenes/scenes';
+import type { AdamArgs } from '../training/adam';
+import type { RunLoopArgs } from '../training/runLoopArgs';
+import { runTrainingLoop, type LoopEvaluation, type LoopModel, type LoopResult, type LoopStart, type StepLoss } from '../training/trainLoop';
+import { saveImageModel } from './imageCheckpoint';
 import type { ImageModel } from './imageModel';
+import type { ParamStore } from './paramStore';
 
 export interface ImageTrainArgs {
   /** Optimiser steps (default 1500). */
@@ -28,95 +31,85 @@ export interface ImageTrainArgs {
   scenes?: Omit<SceneArgs, 'size'>;
   /** Scene set seed (default SCENE_SETS.train). */
   sceneSeed?: number;
-  /** The first step to run (for a resumed run; scenes continue where they stopped). Default 0. */
-  startStep?: number;
 }
 
-export interface ImageStepInfo {
-  step: number;
-  loss: number;
-  accuracy: number;
-  learningRate: number;
-  stepMs: number;
+/** How a training without its own steps and batch size runs: where it is written (nowhere without
+ * a writer), how it reports, evaluates and stops. */
+export interface ImageLoopArgs extends Omit<RunLoopArgs, 'steps' | 'batchSize'> {
+  /** One batch for every step instead of the scene stream (a smoke test, a benchmark); it stays
+   * the caller's to dispose. */
+  fixedBatch?: SceneBatch;
+  evaluate?: (step: number) => Promise<LoopEvaluation>;
+  /** Called after every step, once the model's own after-step work is done. */
+  onStep?: (step: number) => void;
+}
+
+/** A batch of scenes: images [B, size, size, 3] and their class labels [B]. */
+export interface SceneBatch {
+  x: tf.Tensor4D;
+  labels: tf.Tensor1D;
 }
 
 export const SCENE_CLASS_NAMES: string[] = [...SHAPES];
 
-/** An Adam as tf.train.adam sets it up (what the image demos were trained with). */
-export function createImageOptimizer(): Adam {
-  return new Adam({ beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
-}
+/** Adam as tf.train.adam sets it up (what the image demos were trained with). */
+export const IMAGE_ADAM: AdamArgs = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
 
+/** The learning rate of the 0-based `step`. */
 export function learningRateAt(step: number, steps: number, peak: number, warmup: number): number {
   if (step < warmup) return (peak * (step + 1)) / warmup;
   const t = Math.min(1, (step - warmup) / Math.max(1, steps - warmup));
   return peak * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * t)));
 }
 
-/** One optimiser step on (x, labels) at learning rate `lr`; returns the loss and batch accuracy (before the step). */
-export function imageTrainStep(
-  model: ImageModel,
-  optimizer: Adam,
-  x: tf.Tensor4D,
-  labels: tf.Tensor1D,
-  lr: number,
-  clipNorm = 1,
-): { loss: number; accuracy: number } {
-  const vars = model.params.trainable();
-  const { value, grads, correct } = tf.tidy(() => {
-    let logitsKept: tf.Tensor2D | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      const logits = model.logits(x, true);
-      logitsKept = tf.keep(logits);
-      const onehot = tf.oneHot(labels, model.numClasses);
-      return tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar;
-    }, vars);
-    const correct = tf.keep(logitsKept!.argMax(1).equal(labels).sum());
-    logitsKept!.dispose();
-    return { value: tf.keep(value), grads, correct };
-  });
-  const withGrads = vars.filter((v) => grads[v.name]);
-  const raw = withGrads.map((v) => grads[v.name]);
-  const clipped = clipByGlobalNorm(raw, globalNorm(raw), clipNorm);
-  optimizer.apply(withGrads.map((variable, i) => ({ variable, grad: clipped[i] })), lr);
-  tf.dispose(raw);
-  if (clipped !== raw) tf.dispose(clipped);
-  model.afterTrainStep?.();
-  const loss = value.dataSync()[0];
-  const accuracy = correct.dataSync()[0] / x.shape[0];
-  tf.dispose([value, correct]);
-  return { loss, accuracy };
+export function sceneBatch(scenes: readonly Scene[]): SceneBatch {
+  const { x, labels, size } = stackScenes(scenes);
+  return { x: tf.tensor4d(x, [scenes.length, size, size, 3]), labels: tf.tensor1d(labels, 'int32') };
 }
 
-/** Trains `model` on fresh scenes; `onStep` sees every step and may return false to stop early. */
-export async function trainImageModel(
-  model: ImageModel,
-  args: ImageTrainArgs = {},
-  onStep?: (info: ImageStepInfo) => boolean | void | Promise<boolean | void>,
-): Promise<ImageStepInfo | undefined> {
-  const steps = args.steps ?? 1500;
-  const batchSize = args.batchSize ?? 32;
+/** The trainable weights are what the loop updates; every weight goes by its stable name, which the
+ * optimizer state in a checkpoint uses. */
+function loopParams(store: ParamStore): LoopModel<SceneBatch>['params'] {
+  const named = () => Object.entries(store.named()) as [string, tf.Variable][];
+  return { variables: () => store.trainable(), nameMap: () => new Map(named().map(([name, v]) => [v, name])), byName: () => new Map(named()) };
+}
+
+/**
+ * `model` as the loop trains it. The scene stream is cut into batches in order, the one after the
+ * steps done so far for each step, so a resumed run goes on with the scenes it would have seen.
+ */
+function imageLoopModel(model: ImageModel, args: ImageTrainArgs & { steps: number }, loop: Pick<ImageLoopArgs, 'fixedBatch' | 'evaluate' | 'onStep'>): LoopModel<SceneBatch> {
+  const { steps } = args;
   const peak = args.learningRate ?? 2e-3;
   const warmup = args.warmupSteps ?? Math.max(1, Math.round(steps * 0.05));
   const seed = args.sceneSeed ?? SCENE_SETS.train;
-  let last: ImageStepInfo | undefined;
-  const optimizer = createImageOptimizer();
-  try {
-    for (let step = args.startStep ?? 0; step < steps; step++) {
-      const t0 = performance.now();
-      const scenes = generateScenes(seed, step * batchSize, batchSize, { ...args.scenes, size: model.imageSize });
-      const { x, labels, size } = stackScenes(scenes);
-      const xt = tf.tensor4d(x, [batchSize, size, size, 3]);
-      const yt = tf.tensor1d(labels, 'int32');
-      const learningRate = learningRateAt(step, steps, peak, warmup);
-      const { loss, accuracy } = imageTrainStep(model, optimizer, xt, yt, learningRate, args.clipNorm ?? 1);
-      tf.dispose([xt, yt]);
-      if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step}: loss is ${loss}`);
-      last = { step, loss, accuracy, learningRate, stepMs: performance.now() - t0 };
-      if ((await onStep?.(last)) === false) break;
-    }
-  } finally {
-    optimizer.dispose();
-  }
-  return last;
+  return {
+    params: loopParams(model.params),
+    task: 'scenes',
+    batch: (_rng, size, done) => {
+      const fixed = loop.fixedBatch;
+      return fixed ? { x: fixed.x.clone(), labels: fixed.labels.clone() } : sceneBatch(generateScenes(seed, done * size, size, { ...args.scenes, size: model.imageSize }));
+    },
+    disposeBatch: (b) => tf.dispose([b.x, b.labels]),
+    loss: (b): StepLoss => {
+      const logits = model.logits(b.x, true);
+      const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(b.labels, model.numClasses), logits) as tf.Scalar;
+      return { loss, correct: logits.argMax(1).equal(b.labels).sum(), count: tf.scalar(b.labels.shape[0]) };
+    },
+    learningRate: (s) => learningRateAt(s - 1, steps, peak, warmup),
+    save: (dir, metadata) => saveImageModel(model, dir, SCENE_CLASS_NAMES, metadata),
+    evaluate: loop.evaluate,
+    nanAdvice: 'try a lower peak learning rate',
+    onStep: (s) => {
+      model.afterTrainStep?.(); // batch-norm running statistics follow the update
+      loop.onStep?.(s);
+    },
+  };
+}
+
+/** Trains `model` on the scene stream; `start` continues a run (its writer, step and checkpoint). */
+export function trainImageModel(model: ImageModel, args: ImageTrainArgs = {}, loop: ImageLoopArgs = {}, start: LoopStart = { step: 0 }): Promise<LoopResult> {
+  const { fixedBatch, evaluate, onStep, ...runArgs } = loop;
+  const steps = args.steps ?? 1500;
+  return runTrainingLoop(imageLoopModel(model, { ...args, steps }, { fixedBatch, evaluate, onStep }), { ...runArgs, steps, batchSize: args.batchSize ?? 32 }, { ...start, adam: IMAGE_ADAM }, args.clipNorm ?? 1);
 }

@@ -4,9 +4,13 @@
  * rate, steps/s; at evaluation steps held-out accuracy, pointing game per map type and attention
  * statistics), checkpoints/step-N/ and a resume that continues the step count.
  *
- * A resumed run restarts Adam's moment estimates (they are not part of the checkpoint); the
- * learning-rate schedule and the scene stream continue from the checkpoint's step.
+ * The steps run in the shared training loop (core/training/trainLoop.ts), so every checkpoint holds
+ * Adam's moments beside the weights and a resumed run continues exactly where it stopped: moments,
+ * learning-rate schedule and scene stream. A loss or gradient that stops being finite ends the run
+ * 'failed' before it touches the weights, keeping the last good checkpoint; a stop lands at a step
+ * boundary with a checkpoint.
  */
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { RpcError } from '../../protocol/rpc';
 import { MODEL_JSON } from '../checkpoint/checkpointFiles';
@@ -15,12 +19,12 @@ import { evaluateOnScenes } from '../explain/sceneEvaluation';
 import { explainVggBatch } from '../explain/vggExplain';
 import { VitModel } from '../models/vit/vit';
 import { VggAttentionModel } from '../models/vggAttention/vggAttention';
-import type { AttentionStat, MetricsRecord, RunStatus } from '../runs/runFormat';
+import type { AttentionStat, RunStatus } from '../runs/runFormat';
 import { RunWriter } from '../runs/runWriter';
-import { createImageModel, loadImageModel, saveImageModel } from './imageCheckpoint';
+import { resumeRun, type LoopEvaluation, type LoopStart, type TrainProgress } from '../training/trainLoop';
+import { createImageModel, loadImageModel } from './imageCheckpoint';
 import type { ImageModel, ImageModelKind } from './imageModel';
-import { SCENE_CLASS_NAMES, trainImageModel, type ImageTrainArgs } from './imageTraining';
-import { nextTick } from '../util/nextTick';
+import { trainImageModel, type ImageTrainArgs } from './imageTraining';
 
 /** The default training of each model on the scenes task (the demo checkpoints use these). */
 export const IMAGE_TRAINING_DEFAULTS: Record<ImageModelKind, Required<Pick<ImageTrainArgs, 'steps' | 'batchSize' | 'learningRate'>>> = {
@@ -45,16 +49,12 @@ export interface ImageRunArgs {
   evalScenes?: number;
   signal?: AbortSignal;
   onProgress?: (p: ImageRunProgress) => void;
+  /** Called after every step with the model (tests use it to inject faults). */
+  onStep?: (step: number, model: ImageModel) => void;
 }
 
-export interface ImageRunProgress {
-  step: number;
-  totalSteps: number;
-  loss: number;
-  accuracy: number;
-  learningRate: number;
-  stepsPerSecond: number;
-  etaSeconds: number;
+export interface ImageRunProgress extends TrainProgress {
+  /** Held-out accuracy, at evaluation steps. */
   heldOutAccuracy?: number;
 }
 
@@ -118,88 +118,70 @@ export function imageAttentionStats(model: ImageModel, scenes = generateScenes(S
 }
 
 export async function trainImageRun(args: ImageRunArgs): Promise<ImageRunResult> {
-  const defaults = IMAGE_TRAINING_DEFAULTS[args.kind];
-  const training: ImageTrainArgs = { ...defaults, ...args.training };
-  const steps = training.steps!;
+  const t0 = performance.now();
+  const training: ImageTrainArgs = { ...IMAGE_TRAINING_DEFAULTS[args.kind], ...args.training };
   const checkpointEvery = args.checkpointEvery ?? 250;
-  const logEvery = args.logEvery ?? 10;
   const evalEvery = args.evalEvery ?? 500;
   const evalCount = args.evalScenes ?? 200;
 
-  let writer: RunWriter;
   let model: ImageModel;
-  let startStep = 0;
+  let start: LoopStart;
   if (args.resume) {
-    const r = await RunWriter.resume(args.outDir);
-    writer = r.writer;
-    if (r.writer.config.model !== args.kind) throw new RpcError('bad-request', `${args.outDir} is a ${r.writer.config.model} run, not ${args.kind}`);
-    Object.assign(training, r.writer.config.training);
-    if (r.checkpoint) {
-      model = (await loadImageModel(r.checkpoint.dir)).model;
-      startStep = r.checkpoint.step;
-    } else {
-      model = createImageModel(args.kind, r.writer.config.modelConfig);
+    const r = await resumeRun({ outDir: args.outDir }, async (dir) => (await loadImageModel(dir)).model);
+    if (r.writer.config.model !== args.kind) {
+      r.bundle.dispose();
+      throw new RpcError('bad-request', `${args.outDir} is a ${r.writer.config.model} run, not ${args.kind}`);
     }
+    Object.assign(training, r.writer.config.training);
+    model = r.bundle;
+    start = r.start;
   } else {
     model = createImageModel(args.kind, args.modelConfig ?? {});
-    writer = await RunWriter.create(args.outDir, {
+    const writer = await RunWriter.create(args.outDir, {
       model: args.kind,
       task: 'scenes',
       seed: Number(model.config.seed ?? 1),
       modelConfig: model.config,
       training: { ...training, sceneSize: model.imageSize, checkpointEvery, evalEvery, evalScenes: evalCount },
     });
+    start = { writer, step: 0 };
   }
+
   const heldOut = generateScenes(SCENE_SETS.heldOut, 0, evalCount, { size: model.imageSize });
-  const t0 = performance.now();
-  let lastCheckpoint: string | undefined;
-  let finalLoss: number | undefined;
-  let heldOutAccuracy: number | undefined;
-  let pointing: Record<string, number> | undefined;
-  let stepCount = startStep;
-  const saveAt = async (step: number) => {
-    const dir = writer.checkpointDir(step);
-    await saveImageModel(model, dir, SCENE_CLASS_NAMES, { task: 'scenes', step });
-    await writer.checkpointWritten(step);
-    lastCheckpoint = `${dir}/${MODEL_JSON}`;
-  };
-  const evaluate = (): Partial<MetricsRecord> => {
+  let evaluation: { step: number; accuracy: number; pointing: Record<string, number> } | undefined;
+  const evaluate = async (step: number): Promise<LoopEvaluation> => {
     const e = evaluateOnScenes(model, heldOut);
-    heldOutAccuracy = e.accuracy;
-    pointing = e.pointing;
-    return { evalAccuracy: e.accuracy, evalPointing: e.pointing, attention: imageAttentionStats(model) };
+    evaluation = { step, accuracy: e.accuracy, pointing: e.pointing };
+    return { metrics: { evalAccuracy: e.accuracy, evalPointing: e.pointing }, attention: imageAttentionStats(model) };
   };
-  let status: RunStatus = 'finished';
-  let message: string | undefined;
   try {
-    await trainImageModel(model, { ...training, startStep }, async (info) => {
-      await nextTick(); // lets a stop message (and hovers) reach the engine between steps
-      const step = info.step + 1;
-      stepCount = step;
-      finalLoss = info.loss;
-      const elapsed = (performance.now() - t0) / 1000;
-      const stepsPerSecond = (step - startStep) / Math.max(elapsed, 1e-9);
-      const isEval = (evalEvery > 0 && step % evalEvery === 0) || step === steps;
-      if (step % logEvery === 0 || isEval || step === steps) {
-        const record: MetricsRecord = { step, time: Date.now(), loss: info.loss, accuracy: info.accuracy, learningRate: info.learningRate, stepsPerSecond };
-        if (isEval) Object.assign(record, evaluate());
-        await writer.appendMetrics(record);
-        args.onProgress?.({ step, totalSteps: steps, loss: info.loss, accuracy: info.accuracy, learningRate: info.learningRate, stepsPerSecond, etaSeconds: (steps - step) / stepsPerSecond, heldOutAccuracy: record.evalAccuracy as number | undefined });
-      }
-      if (step % checkpointEvery === 0 && step < steps) await saveAt(step);
-      if (args.signal?.aborted) {
-        status = 'stopped';
-        message = 'stopped by the user';
-        return false;
-      }
-      return true;
-    });
-    if (stepCount > startStep) await saveAt(stepCount);
-    await writer.close(status, { totalSteps: steps, message });
+    const r = await trainImageModel(
+      model,
+      training,
+      {
+        checkpointEvery,
+        evalEvery,
+        logEvery: args.logEvery,
+        signal: args.signal,
+        evaluate,
+        onStep: (step) => args.onStep?.(step, model),
+        onProgress: (p) => args.onProgress?.({ ...p, heldOutAccuracy: evaluation?.step === p.step ? evaluation.accuracy : undefined }),
+      },
+      start,
+    );
+    return {
+      status: r.status,
+      step: r.step,
+      finalLoss: Number.isFinite(r.finalLoss) ? r.finalLoss : undefined,
+      heldOutAccuracy: evaluation?.accuracy,
+      pointing: evaluation?.pointing,
+      wallSeconds: (performance.now() - t0) / 1000,
+      lastCheckpoint: r.lastCheckpoint && path.join(r.lastCheckpoint, MODEL_JSON),
+      model,
+      message: r.message,
+    };
   } catch (err) {
-    message = (err as Error).message;
-    status = 'failed';
-    await writer.close('failed', { totalSteps: steps, message });
+    model.dispose();
+    throw err;
   }
-  return { status, step: stepCount, finalLoss, heldOutAccuracy, pointing, wallSeconds: (performance.now() - t0) / 1000, lastCheckpoint, model, message };
 }

@@ -1,10 +1,10 @@
-/** Smoke test: a few steps on one fixed batch of scenes make the loss fall, for both models. */
+/** Smoke test: a few steps of the training loop on one fixed batch of scenes make the loss fall, for both models. */
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { generateScenes, stackScenes } from '../../../core/data/scenes/scenes';
+import { generateScenes } from '../../../core/data/scenes/scenes';
 import { createImageModel } from '../../../core/image/imageCheckpoint';
 import type { ImageModelKind } from '../../../core/image/imageModel';
-import { createImageOptimizer, imageTrainStep, learningRateAt } from '../../../core/image/imageTraining';
+import { learningRateAt, sceneBatch, trainImageModel } from '../../../core/image/imageTraining';
 import { useWasmBackend } from './useWasm';
 
 const CONFIGS: Record<ImageModelKind, Record<string, unknown>> = {
@@ -16,19 +16,15 @@ describe('image model training (smoke)', () => {
   useWasmBackend();
 
   for (const kind of ['vit', 'vgg-attention'] as const) {
-    it(`${kind}: 25 steps on a fixed batch of 16 scenes lower the loss by a third`, () => {
+    it(`${kind}: 25 steps on a fixed batch of 16 scenes lower the loss by a third`, async () => {
       const model = createImageModel(kind, CONFIGS[kind]);
-      const { x, labels } = stackScenes(generateScenes(7, 0, 16, { size: 32 }));
-      const xt = tf.tensor4d(x, [16, 32, 32, 3]);
-      const yt = tf.tensor1d(labels, 'int32');
-      const opt = createImageOptimizer();
-      const losses: number[] = [];
-      for (let i = 0; i < 25; i++) losses.push(imageTrainStep(model, opt, xt, yt, 3e-3).loss);
-      const first = losses[0];
-      const last = Math.min(...losses.slice(-3));
+      const batch = sceneBatch(generateScenes(7, 0, 16, { size: 32 }));
+      const r = await trainImageModel(model, { steps: 25, batchSize: 16, learningRate: 3e-3 }, { fixedBatch: batch });
+      assert.equal(r.status, 'finished');
+      const first = r.losses[0];
+      const last = Math.min(...r.losses.slice(-3));
       assert.ok(last < first * 0.67, `loss ${first.toFixed(3)} -> ${last.toFixed(3)}`);
-      tf.dispose([xt, yt]);
-      opt.dispose();
+      tf.dispose([batch.x, batch.labels]);
       model.dispose();
     });
   }

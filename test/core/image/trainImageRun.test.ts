@@ -1,10 +1,15 @@
-/** Image training through the shared run format: files, metrics without duplicated steps, resume. */
+/** Image training through the shared run format: files, metrics without duplicated steps, resume
+ * with Adam's moments, stopping at a step boundary. */
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { MODEL_JSON } from '../../../core/checkpoint/checkpointFiles';
+import { loadImageModel } from '../../../core/image/imageCheckpoint';
+import type { ImageModelKind } from '../../../core/image/imageModel';
+import { trainImageRun, type ImageRunArgs } from '../../../core/image/trainImageRun';
+import { CHECKPOINTS_DIR, checkpointDirName } from '../../../core/runs/runFormat';
 import { readMetrics } from '../../../core/runs/runWriter';
-import { trainImageRun } from '../../../core/image/trainImageRun';
 import { useWasmBackend } from './useWasm';
 
 describe('image training runs', () => {
@@ -78,6 +83,81 @@ describe('image training runs', () => {
       r.model.dispose();
       assert.equal(r.status, 'stopped');
       assert.ok(r.step <= 27, `stopped only at step ${r.step}`);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  const TINY: Record<ImageModelKind, Record<string, unknown>> = {
+    vit: { imageSize: 32, patchSize: 8, dim: 16, depth: 1, heads: 2, mlpDim: 32 },
+    'vgg-attention': { imageSize: 32, widthMultiplier: 1 / 16 },
+  };
+
+  /** Every step's loss from the run's metrics (logged at every step). */
+  async function stepLosses(dir: string): Promise<number[]> {
+    return (await readMetrics(dir)).records.map((r) => r.loss as number);
+  }
+
+  for (const kind of ['vit', 'vgg-attention'] as const) {
+    it(`${kind}: a run stopped after 3 steps and resumed gives the losses of an uninterrupted run (Adam's moments come back)`, async () => {
+      const root = mkdtempSync(path.join(tmpdir(), 'image-run-'));
+      try {
+        const common: ImageRunArgs = { kind, modelConfig: TINY[kind], training: { steps: 6, batchSize: 4, learningRate: 3e-3 }, outDir: '', logEvery: 1, evalEvery: 0, evalScenes: 4 };
+        const whole = await trainImageRun({ ...common, outDir: path.join(root, 'whole') });
+        whole.model.dispose();
+        const ac = new AbortController();
+        const parts = path.join(root, 'parts');
+        const first = await trainImageRun({ ...common, outDir: parts, signal: ac.signal, onProgress: (p) => p.step === 3 && ac.abort() });
+        first.model.dispose();
+        assert.equal(first.status, 'stopped');
+        assert.equal(first.step, 3);
+        const second = await trainImageRun({ ...common, outDir: parts, resume: true });
+        second.model.dispose();
+        assert.equal(second.status, 'finished');
+        const expected = await stepLosses(path.join(root, 'whole'));
+        const got = await stepLosses(parts);
+        assert.equal(got.length, 6);
+        got.forEach((loss, i) => assert.ok(Math.abs(loss - expected[i]) <= 1e-5, `step ${i + 1}: ${loss} resumed, ${expected[i]} uninterrupted`));
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it('a step whose loss is not finite ends the run failed, leaves the weights alone and keeps the last good checkpoint', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'image-run-'));
+    try {
+      const dir = path.join(root, 'run');
+      const good = path.join(dir, CHECKPOINTS_DIR, checkpointDirName(2));
+      const r = await trainImageRun({
+        kind: 'vgg-attention',
+        modelConfig: TINY['vgg-attention'],
+        training: { steps: 6, batchSize: 4 },
+        outDir: dir,
+        checkpointEvery: 2,
+        evalEvery: 0,
+        evalScenes: 4,
+        onStep: (step, model) => {
+          if (step !== 3) return;
+          const w = model.params.get('classifier/kernel');
+          w.assign(w.mul(NaN));
+        },
+      });
+      try {
+        assert.equal(r.status, 'failed');
+        assert.equal(r.step, 3);
+        assert.match(r.message ?? '', /step 4: the loss became NaN/);
+        assert.equal(r.lastCheckpoint, path.join(good, MODEL_JSON));
+        assert.ok(r.message?.includes(good), r.message);
+        // A NaN update would have reached every weight through the gradients.
+        assert.ok(r.model.params.get('conv1_1/kernel').dataSync().every(Number.isFinite), 'the failed step did not update the weights');
+      } finally {
+        r.model.dispose();
+      }
+      const kept = await loadImageModel(good);
+      assert.ok(kept.model.params.trainable().every((v) => v.dataSync().every(Number.isFinite)), 'the kept checkpoint is good');
+      kept.model.dispose();
+      assert.equal(JSON.parse(readFileSync(path.join(dir, 'status.json'), 'utf8')).status, 'failed');
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
