@@ -273,7 +273,19 @@ describe('image attention in VS Code', function () {
       assert.equal(stats.length, words.length);
       for (const [k, st] of stats.entries()) assert.ok(st.drawn === st.pixels && st.colours > 50, `the drawing of "${words[k]}" looks empty: ${JSON.stringify(st)}`);
     }
+    // Given the room (the panel's group maximised), soft and hard stand side by side: one row, two columns.
+    await vs.page.locator('.tabs-container .tab', { hasText: 'Attention: scene-05-ring.png' }).first().click();
+    await runCommand(vs.page, 'View: Toggle Maximize Editor Group');
+    const sideBySide = async () => {
+      const boxes = await strips.evaluateAll((ss) => ss.map((x) => x.getBoundingClientRect()).map((r) => ({ left: r.left, top: r.top })));
+      return boxes.length === 2 && boxes[0].top === boxes[1].top && boxes[1].left > boxes[0].left;
+    };
+    for (let deadline = Date.now() + 15_000; !(await sideBySide()); ) {
+      if (Date.now() > deadline) assert.fail('with the panel maximised, the soft and hard strips should stand side by side');
+      await vs.page.waitForTimeout(200);
+    }
     await shot(vs, 'captions');
+    await runCommand(vs.page, 'View: Toggle Maximize Editor Group');
   });
 
   it('right-click a text file named .png: the panel says what is wrong', async () => {

@@ -1,8 +1,9 @@
 /**
  * The image panel's caption view, shown when the image model is a captioner: for each captioner (the
- * chosen one first, then the other shipped captioners, so soft and hard attention sit side by side)
- * its caption word by word, each word over a small drawing of the image under that word's attention
- * map (a strip). Hard attention also marks the grid cell each word read.
+ * chosen one first, then the other shipped captioners) its caption word by word, each word over a
+ * small drawing of the image under that word's attention map (a strip). The strips stand in columns
+ * side by side, soft beside hard, while the panel is wide enough for two, and stack when it is not.
+ * Hard attention also marks the grid cell each word read.
  */
 import type { ImageCaptionResult } from '../../protocol/image';
 import { prepareCanvas, themeColor } from '../common/canvas';
@@ -58,7 +59,6 @@ function strip(c: ImageCaptionResult, opacity: number, active: boolean): HTMLEle
     return el('figure', { 'data-testid': 'caption-word', 'data-word': word }, canvas, el('figcaption', {}, el('strong', {}, word), ' ', el('span', { class: 'muted' }, percent(c.probs[t]))));
   });
   const row = el('div', { class: 'image-views caption-words' }, ...words);
-  row.style.gap = '6px';
   return el(
     'section',
     { 'data-testid': 'caption-strip', 'data-model': c.model.label, 'data-attention': attention, 'aria-label': `${c.model.label} caption` },
@@ -74,6 +74,6 @@ export function captionView(captions: ImageCaptionResult[], opacity: number): HT
     'div',
     { 'data-testid': 'captions' },
     el('p', { class: 'muted' }, "Each word over the image, coloured by where the model looked when it chose that word (each map scaled to its own largest value). Hard attention reads one cell per word: it is outlined."),
-    ...captions.map((c, i) => strip(c, opacity, i === 0)),
+    el('div', { class: 'caption-compare' }, ...captions.map((c, i) => strip(c, opacity, i === 0))),
   );
 }
