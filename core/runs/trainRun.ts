@@ -24,19 +24,14 @@ import { datasetFromPairs, type Seq2SeqDataset } from '../tasks/task';
 import { describeProblems, readPlainText, readTsvCorpus } from '../text/corpus';
 import { trainTransformer } from '../training/trainTransformer';
 import type { RunLoopArgs } from '../training/runLoopArgs';
+import type { TrainProgress } from '../training/trainLoop';
 import { CONFIG_JSON, METRICS_JSONL, type RunConfig } from './runFormat';
 import { readMetrics } from './runWriter';
 import { DATA_JSON, PROCESS_JSON, processAlive, type RunDataFile, type RunProcessFile } from './runReader';
 
-export interface RunProgress {
-  step: number;
-  totalSteps: number;
-  loss: number;
-  accuracy: number;
-  learningRate: number;
-  stepsPerSecond: number;
-  etaSeconds: number;
-  /** Held-out exact match (Transformer) or accuracy (image models), at evaluation steps. */
+/** The training loop's progress, with each model's held-out figure under one name. */
+export interface RunProgress extends Omit<TrainProgress, 'evalExactMatch'> {
+  /** Held-out exact match (text models), accuracy (image models) or naming (captioner), at evaluation steps. */
   heldOut?: number;
 }
 
