@@ -9,11 +9,11 @@
  * rounding since 1 - s >= 1/2 (past |x| = 9.3, s is 0 and erf exactly +-1). Below |x| = 0.1 the
  * approximation's absolute error (1e-9 at 0) would be most of erf itself, so there the Maclaurin
  * series to x^7 (truncation under 1e-11) keeps erf odd, 0 at 0 and accurate relative to its size.
- * Small tensors and other dtypes go to the stock kernel; the gradient is tfjs's (it reads x only).
+ * See viaSigmoid.ts; the gradient is tfjs's (it reads x only).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { replaceWasmKernel } from './replaceKernel';
+import { kernelViaSigmoid } from './viaSigmoid';
 
 /** Where the series takes over from the rational approximation. */
 const SERIES_BELOW = 0.1;
@@ -21,9 +21,6 @@ const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
 /** erf rounds to exactly +-1 in float32 past |x| = 4; clamping at 10 keeps Infinity out of the sums. */
 const CLAMP = 10;
-
-/** Below this many floats the stock kernel is as fast (the extra passes and calls cost more). */
-const MIN_SIZE = 256;
 
 const { ERF_P: P, ERF_A1: A1, ERF_A2: A2, ERF_A3: A3, ERF_A4: A4, ERF_A5: A5 } = tf.backend_util;
 
@@ -55,22 +52,7 @@ function erfFromSigmoid(x: Float32Array, s: Float32Array, y: Float32Array, size:
   }
 }
 
-export function makeFastErf(stock: tf.KernelConfig): tf.KernelFunc {
-  return (args) => {
-    const backend = args.backend as BackendWasm;
-    const { x } = args.inputs as unknown as { x: tf.TensorInfo };
-    const sigmoid = tf.getKernel(tf.Sigmoid, 'wasm');
-    const size = tf.util.sizeFromShape(x.shape);
-    if (x.dtype !== 'float32' || size < MIN_SIZE || !sigmoid) return stock.kernelFunc(args);
-    const out = backend.makeOutput(x.shape, 'float32');
-    const view = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
-    negativeSquares(view(x), view(out), size);
-    const s = sigmoid.kernelFunc({ inputs: { x: out }, backend, attrs: {} }) as tf.TensorInfo;
-    erfFromSigmoid(view(x), view(s), view(out), size); // views after every allocation: a heap growth detaches older ones
-    backend.disposeData(s.dataId);
-    return out;
-  };
-}
+export const makeFastErf = kernelViaSigmoid({ toSigmoid: negativeSquares, fromSigmoid: erfFromSigmoid });
 
 /** Replaces the wasm backend's Erf; safe to call more than once. */
 export function registerFastErf(): void {
