@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { nhwcConvGeometry } from './convGeometry';
 
 export const conv2dBackpropFilterConfig: tf.KernelConfig = {
   kernelName: tf.Conv2DBackpropFilter,
@@ -21,20 +22,9 @@ export const conv2dBackpropFilterConfig: tf.KernelConfig = {
     if (dataFormat === 'NCHW') {
       throw new Error('Conv2DBackpropFilter on wasm supports dataFormat NHWC only (got NCHW).');
     }
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filterShape,
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-      false,
-      'channelsLast',
-    );
-    const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
-    const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
-    const padTop = info.padInfo.top;
-    const padLeft = info.padInfo.left;
+    const geometry = nhwcConvGeometry(x.shape as [number, number, number, number], filterShape, { strides, pad, dimRoundingMode });
+    const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, n, k } = geometry;
+    const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft } = geometry;
 
     // im2col, laid out transposed, then one matrix product on the backend's own (XNNPACK) kernel,
     // which is fast only for untransposed operands:
@@ -42,8 +32,6 @@ export const conv2dBackpropFilterConfig: tf.KernelConfig = {
     //   dW [K, outC] = colsT @ dy, with dy [N, outC] as it is and dW already in filterShape's order.
     // (The other orientation, dyT @ cols, made XNNPACK pack the huge cols [N, K] as its right-hand
     // side on every call and needed two more transposes: measured 2-3x slower.)
-    const n = batchSize * outHeight * outWidth;
-    const k = filterHeight * filterWidth * inChannels;
     // Written straight into the wasm heap (no extra copy); zeros where the window is in the padding.
     const c = wasm.makeOutput([1, k, n], 'float32');
     const colsT = wasm.typedArrayFromHeap(c) as Float32Array;

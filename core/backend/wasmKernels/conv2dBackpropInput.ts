@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { nhwcConvGeometry } from './convGeometry';
 import { replaceWasmKernel } from './replaceKernel';
 
 export function makeConv2dBackpropInput(stock: tf.KernelConfig): tf.KernelFunc {
@@ -17,22 +18,9 @@ export function makeConv2dBackpropInput(stock: tf.KernelConfig): tf.KernelFunc {
     const { dy, filter } = args.inputs as unknown as Record<'dy' | 'filter', tf.TensorInfo>;
     const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
     if (dataFormat === 'NCHW' || dy.dtype !== 'float32' || filter.dtype !== 'float32') return stock.kernelFunc(args);
-    const info = tf.backend_util.computeConv2DInfo(
-      inputShape,
-      filter.shape as [number, number, number, number],
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-      false,
-      'channelsLast',
-    );
-    const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
-    const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
-    const padTop = info.padInfo.top;
-    const padLeft = info.padInfo.left;
-    const n = batchSize * outHeight * outWidth;
-    const k = filterHeight * filterWidth * inChannels;
+    const geometry = nhwcConvGeometry(inputShape, filter.shape as [number, number, number, number], { strides, pad, dimRoundingMode });
+    const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, n, k } = geometry;
+    const { filterHeight, filterWidth, strideHeight, strideWidth, padTop, padLeft } = geometry;
     if (n * k === 0) return stock.kernelFunc(args);
 
     const cols = tf.getKernel(tf.BatchMatMul, 'wasm')!.kernelFunc({
