@@ -36,7 +36,7 @@ export interface ImageTrainArgs {
 /** How a training without its own steps and batch size runs: where it is written (nowhere without
  * a writer), how it reports, evaluates and stops. */
 export interface ImageLoopArgs extends Omit<RunLoopArgs, 'steps' | 'batchSize'> {
-  /** One batch for every step instead of the scene stream (a smoke test, a benchmark); it stays
+  /** One batch for every step instead of the scene stream (the tests' short trainings); it stays
    * the caller's to dispose. */
   fixedBatch?: SceneBatch;
   evaluate?: (step: number) => Promise<LoopEvaluation>;
@@ -67,6 +67,15 @@ export function sceneBatch(scenes: readonly Scene[]): SceneBatch {
   return { x: tf.tensor4d(x, [scenes.length, size, size, 3]), labels: tf.tensor1d(labels, 'int32') };
 }
 
+/** The image models' objective for the shared training step: softmax cross-entropy of the classes. */
+export function imageObjective(model: ImageModel): (b: SceneBatch) => StepLoss {
+  return (b) => {
+    const logits = model.logits(b.x, true);
+    const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(b.labels, model.numClasses), logits) as tf.Scalar;
+    return { loss, correct: logits.argMax(1).equal(b.labels).sum(), count: tf.scalar(b.labels.shape[0]) };
+  };
+}
+
 /** The trainable weights are what the loop updates; every weight goes by its stable name, which the
  * optimizer state in a checkpoint uses. */
 function loopParams(store: ParamStore): LoopModel<SceneBatch>['params'] {
@@ -91,11 +100,7 @@ function imageLoopModel(model: ImageModel, args: ImageTrainArgs & { steps: numbe
       return fixed ? { x: fixed.x.clone(), labels: fixed.labels.clone() } : sceneBatch(generateScenes(seed, done * size, size, { ...args.scenes, size: model.imageSize }));
     },
     disposeBatch: (b) => tf.dispose([b.x, b.labels]),
-    loss: (b): StepLoss => {
-      const logits = model.logits(b.x, true);
-      const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(b.labels, model.numClasses), logits) as tf.Scalar;
-      return { loss, correct: logits.argMax(1).equal(b.labels).sum(), count: tf.scalar(b.labels.shape[0]) };
-    },
+    loss: imageObjective(model),
     learningRate: (s) => learningRateAt(s - 1, steps, peak, warmup),
     save: (dir, metadata) => saveImageModel(model, dir, SCENE_CLASS_NAMES, metadata),
     evaluate: loop.evaluate,
