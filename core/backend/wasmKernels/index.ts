@@ -4,7 +4,8 @@
  * ones: BatchMatMul reaching XNNPACK (or SIMD) for transposed and batched products (every model's
  * matMuls and their gradients), Sum without a transpose, GatherV2 with row copies, Transpose of
  * two swapped axis groups in tiles (and any rank-5+ permutation), Tanh and Erf through the
- * vectorised Sigmoid, Identity without a copy, Conv2DBackpropInput as an XNNPACK product plus col2im; and adds
+ * vectorised Sigmoid, Identity without a copy, Conv2DBackpropInput as XNNPACK's forward conv of dy
+ * with the rotated filter at stride 1 (an XNNPACK product plus col2im otherwise); and adds
  * fused kernels for the optimizer (Adam, global norm) and layer norm. Registered for 'wasm' only;
  * safe to call more than once.
  */
