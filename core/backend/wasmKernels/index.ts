@@ -5,7 +5,8 @@
  * matMuls and their gradients), Sum without a transpose, GatherV2 with row copies, Transpose of
  * two swapped axis groups in tiles (and any rank-5+ permutation), Tanh and Erf through the
  * vectorised Sigmoid, Identity without a copy, Conv2DBackpropInput as XNNPACK's forward conv of dy
- * with the rotated filter at stride 1 (an XNNPACK product plus col2im otherwise); and adds
+ * with the rotated filter at stride 1 (an XNNPACK product plus col2im otherwise), MaxPoolGrad as
+ * one pass routing each window's dy to its argmax; and adds
  * fused kernels for the optimizer (Adam, global norm) and layer norm. Registered for 'wasm' only;
  * safe to call more than once.
  */
@@ -19,6 +20,7 @@ import { registerFastSum } from './fastSum';
 import { registerFastTanh } from './fastTanh';
 import { registerFastTranspose } from './fastTranspose';
 import { registerLayerNormKernels } from './layerNorm';
+import { registerMaxPoolGrad } from './maxPoolGrad';
 import { registerOptimizerKernels } from './optimizerKernels';
 import { unsortedSegmentSumConfig } from './unsortedSegmentSum';
 import { registerZeroCopyIdentity } from './zeroCopyIdentity';
@@ -37,6 +39,7 @@ export function registerMissingWasmKernels(): void {
   registerFastErf();
   registerZeroCopyIdentity();
   registerConv2dBackpropInput();
+  registerMaxPoolGrad();
   registerOptimizerKernels();
   registerLayerNormKernels();
 }
