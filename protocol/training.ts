@@ -24,6 +24,11 @@ export type TrainData = z.infer<typeof TrainData>;
 
 const positiveInt = z.number().int().positive();
 
+/** The model-shape choices a run is created with (a resumed run keeps its checkpoint's). */
+export const RECURRENT_CELLS = ['gru', 'lstm'] as const;
+export const ATTENTION_SCORES = ['additive', 'dot', 'general'] as const;
+export const CAPTION_ATTENTIONS = ['soft', 'hard'] as const;
+
 /** Options a user may set; every one is optional and defaults as in the CLI (`train --help`). */
 export const TrainOptions = z.object({
   steps: positiveInt.max(10_000_000).optional(),
@@ -51,6 +56,11 @@ export const TrainOptions = z.object({
   checkpointEvery: positiveInt.optional(),
   evalEvery: z.number().int().nonnegative().optional(),
   logEvery: positiveInt.optional(),
+  /** RNN seq2seq, new runs: the recurrent cell (default gru) and the attention score (default additive). */
+  cell: z.enum(RECURRENT_CELLS, { error: `cell must be one of ${RECURRENT_CELLS.join(', ')}` }).optional(),
+  score: z.enum(ATTENTION_SCORES, { error: `score must be one of ${ATTENTION_SCORES.join(', ')}` }).optional(),
+  /** Captioner, new runs: soft (default) or hard attention. */
+  attention: z.enum(CAPTION_ATTENTIONS, { error: `attention must be one of ${CAPTION_ATTENTIONS.join(', ')}` }).optional(),
 });
 export type TrainOptions = z.infer<typeof TrainOptions>;
 

@@ -15,9 +15,7 @@ import { TRAINABLE_MODELS, TrainOptions, type TrainData, type TrainableModel } f
 import { writeFileAtomic } from '../checkpoint/atomicWrite';
 import { IMAGE_MODEL_KINDS, type ImageModelKind } from '../image/imageModel';
 import { trainImageRun } from '../image/trainImageRun';
-import type { CaptionAttention } from '../models/captioning/config';
 import { CAPTIONER_MODEL, trainCaptioner } from '../models/captioning/trainCaptioner';
-import type { RecurrentKind, ScoreKind } from '../models/rnnSeq2seq/config';
 import { trainRnnSeq2seq } from '../models/rnnSeq2seq/trainRnnSeq2seq';
 import { getTask, TASK_NAMES } from '../tasks';
 import { datasetFromPairs, type Seq2SeqDataset } from '../tasks/task';
@@ -48,10 +46,6 @@ export interface TrainRunArgs {
   onProgress?: (p: RunProgress) => void;
   /** Problems that do not stop training (e.g. malformed TSV lines). */
   onWarning?: (message: string) => void;
-  /** RNN seq2seq only, new runs: cell and attention score (a resumed run keeps its checkpoint's). */
-  rnn?: { cell?: RecurrentKind; score?: ScoreKind };
-  /** Captioner only, new runs: soft or hard attention (default soft). */
-  captioner?: { attention?: CaptionAttention };
 }
 
 /** The RNN seq2seq's model name in runs, on the CLI and in protocol's TRAINABLE_MODELS. */
@@ -199,7 +193,7 @@ export async function trainRun(args: TrainRunArgs): Promise<TrainRunResult> {
     }
     if (isCaptioner) {
       const r = await trainCaptioner({
-        model: defined({ attention: args.captioner?.attention, imageSize: o.imageSize, units: o.dModel, maxLength: o.maxLength }),
+        model: defined({ attention: o.attention, imageSize: o.imageSize, units: o.dModel, maxLength: o.maxLength }),
         ...loop,
         learningRate: o.learningRate,
         onProgress: (p) => args.onProgress?.({ ...p, heldOut: p.naming }),
@@ -211,7 +205,7 @@ export async function trainRun(args: TrainRunArgs): Promise<TrainRunResult> {
     if (isRnn) {
       const r = await trainRnnSeq2seq({
         dataset: dataset as Seq2SeqDataset,
-        model: defined({ cell: args.rnn?.cell, score: args.rnn?.score, encoderUnits: o.dModel, maxLength: o.maxLength }),
+        model: defined({ cell: o.cell, score: o.score, encoderUnits: o.dModel, maxLength: o.maxLength }),
         ...loop,
         learningRate: o.learningRate,
         labelSmoothing: o.labelSmoothing,

@@ -113,6 +113,17 @@ export function registerRuns(
     const data = args.data ?? (model === 'transformer' || model === 'rnn-seq2seq' ? await pickData(MODEL_LABELS[model].label) : { kind: 'task', name: 'scenes' });
     if (!data) return undefined;
     const options = { ...settingOptions(output), ...args.options };
+    if (model === 'captioner' && options.attention === undefined) {
+      const pick = await vscode.window.showQuickPick(
+        [
+          { label: 'Soft attention', detail: 'each word reads a weighted mix of the grid; deterministic, with the doubly stochastic penalty', attention: 'soft' as const },
+          { label: 'Hard attention', detail: 'each word reads one sampled grid cell; trained with REINFORCE and a moving-average baseline', attention: 'hard' as const },
+        ],
+        { title: `Train ${MODEL_LABELS[model].label} with…`, placeHolder: 'Soft or hard attention?' },
+      );
+      if (!pick) return undefined;
+      options.attention = pick.attention;
+    }
     if (args.options?.steps === undefined) {
       const steps = await vscode.window.showInputBox({
         title: `Train ${MODEL_LABELS[model].label} on ${dataLabel(data)}`,

@@ -13,7 +13,9 @@ export function optionsFromConfig(config: Pick<RunConfig, 'model' | 'seed' | 'mo
   if (config.model === 'transformer') {
     Object.assign(raw, { encoderLayers: m.encoderLayers, decoderLayers: m.decoderLayers, dModel: m.dModel, heads: m.heads, dFF: m.dFF, dropout: m.dropout, maxLength: m.maxLength });
   } else if (config.model === 'rnn-seq2seq') {
-    Object.assign(raw, { dModel: m.encoderUnits, maxLength: m.maxLength });
+    Object.assign(raw, { dModel: m.encoderUnits, maxLength: m.maxLength, cell: m.cell, score: m.score });
+  } else if (config.model === 'captioner') {
+    Object.assign(raw, { imageSize: m.imageSize, dModel: m.units, maxLength: m.maxLength, attention: m.attention });
   } else if (config.model === 'vit') {
     Object.assign(raw, { imageSize: m.imageSize, patchSize: m.patchSize, layers: m.depth, dModel: m.dim, heads: m.heads, dFF: m.mlpDim });
   } else {
@@ -61,5 +63,5 @@ export const MODEL_LABELS: Record<TrainableModel, { label: string; detail: strin
   'rnn-seq2seq': { label: 'RNN seq2seq (Bahdanau attention)', detail: 'bidirectional GRU encoder, attentional GRU decoder, on a task or TSV corpus' },
   vit: { label: 'ViT', detail: 'vision transformer on generated scenes (attention rollout)' },
   'vgg-attention': { label: 'VGG-16 with attention gates', detail: 'attention-gated CNN on generated scenes' },
-  captioner: { label: 'Captioner (Show, Attend and Tell)', detail: 'CNN to a feature grid, LSTM with soft attention, on the generated scenes\' captions (hard attention: the CLI\'s --attention hard)' },
+  captioner: { label: 'Captioner (Show, Attend and Tell)', detail: 'CNN to a feature grid, LSTM with soft or hard attention, on the generated scenes\' captions' },
 };

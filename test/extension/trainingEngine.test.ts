@@ -128,13 +128,14 @@ describe('training: engine process', function () {
     await assert.rejects(engine.request('train.start', { runDir: path.join(runs, 'z'), model: 'vit', data: { kind: 'task', name: 'reverse' } }), (e: RpcError) => /scenes/.test(e.message));
   });
 
-  it('trains a captioner as Train Model asks (the scenes task), into the same run format', async () => {
+  it('trains a captioner as Train Model asks (the scenes task, hard attention), into the same run format', async () => {
     const runDir = path.join(runs, 'captioner');
-    const r = await engine.request('train.start', { runDir, model: 'captioner', data: { kind: 'task', name: 'scenes' }, options: { steps: 2, batchSize: 4, imageSize: 32, dModel: 8, logEvery: 1, evalEvery: 0 } });
+    const r = await engine.request('train.start', { runDir, model: 'captioner', data: { kind: 'task', name: 'scenes' }, options: { attention: 'hard', steps: 2, batchSize: 4, imageSize: 32, dModel: 8, logEvery: 1, evalEvery: 0 } });
     assert.equal(r.status, 'finished');
     assert.equal(r.step, 2);
     const run = await readRun(runDir);
     assert.equal(run?.model, 'captioner');
     assert.equal(run?.status, 'finished');
+    assert.equal(run?.config?.modelConfig?.attention, 'hard', 'the attention chosen reaches the model');
   });
 });

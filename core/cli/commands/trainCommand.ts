@@ -1,13 +1,11 @@
 /** `attention-debugger train`: trains a model from the command line into a run folder. */
 import * as path from 'node:path';
 import { RpcError } from '../../../protocol/rpc';
-import { TRAINABLE_MODELS, type TrainableModel, type TrainData } from '../../../protocol/training';
+import { ATTENTION_SCORES, CAPTION_ATTENTIONS, RECURRENT_CELLS, TRAINABLE_MODELS, type TrainableModel, type TrainData } from '../../../protocol/training';
 import { IMAGE_MODEL_KINDS } from '../../image/imageModel';
 import { IMAGE_TRAINING_DEFAULTS } from '../../image/trainImageRun';
-import type { CaptionAttention } from '../../models/captioning/config';
 import { CAPTIONER_MODEL } from '../../models/captioning/trainCaptioner';
-import type { RecurrentKind, ScoreKind } from '../../models/rnnSeq2seq/config';
-import { RNN_SEQ2SEQ_MODEL, trainRun } from '../../runs/trainRun';
+import { trainRun } from '../../runs/trainRun';
 import { getTask, TASK_NAMES } from '../../tasks';
 import type { TokenizerKind } from '../../text/tokenizer';
 import type { TrainProgress } from '../../training/trainTransformer';
@@ -37,18 +35,12 @@ export function progressLine(p: TrainProgress, heldOutName = 'exact'): string {
   return `step ${p.step}/${p.totalSteps}  loss ${p.loss.toFixed(4)}  acc ${(p.accuracy * 100).toFixed(1)}%  lr ${p.learningRate.toExponential(2)}  ${p.stepsPerSecond.toFixed(2)} steps/s  ETA ${duration(p.etaSeconds)}${em}`;
 }
 
-/** --cell and --score of the RNN seq2seq, checked. */
-function rnnOptions(values: Record<string, unknown>): { cell?: RecurrentKind; score?: ScoreKind } {
-  const cell = values.cell as string | undefined;
-  const score = values.score as string | undefined;
-  if (cell !== undefined && cell !== 'gru' && cell !== 'lstm') throw new RpcError('bad-request', `--cell must be gru or lstm, got '${cell}'`);
-  if (score !== undefined && !['additive', 'dot', 'general'].includes(score)) throw new RpcError('bad-request', `--score must be additive, dot or general, got '${score}'`);
-  return { cell: cell as RecurrentKind | undefined, score: score as ScoreKind | undefined };
-}
-
-function captionAttention(v: unknown): CaptionAttention | undefined {
-  if (v !== undefined && v !== 'soft' && v !== 'hard') throw new RpcError('bad-request', `--attention must be soft or hard, got '${String(v)}'`);
-  return v;
+/** An option that takes one of `allowed`, checked. */
+function choice<T extends string>(values: Record<string, unknown>, name: string, allowed: readonly T[]): T | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  if (!allowed.includes(v as T)) throw new RpcError('bad-request', `--${name} must be ${allowed.slice(0, -1).join(', ')} or ${allowed[allowed.length - 1]}, got '${String(v)}'`);
+  return v as T;
 }
 
 export const trainCommand: CliCommand = {
@@ -151,9 +143,10 @@ export const trainCommand: CliCommand = {
         resume: values.resume === true,
         model: model as TrainableModel,
         data,
-        rnn: model === RNN_SEQ2SEQ_MODEL ? rnnOptions(values) : undefined,
-        captioner: model === CAPTIONER_MODEL ? { attention: captionAttention(values.attention) } : undefined,
         options: {
+          cell: choice(values, 'cell', RECURRENT_CELLS),
+          score: choice(values, 'score', ATTENTION_SCORES),
+          attention: choice(values, 'attention', CAPTION_ATTENTIONS),
           steps: num(values, 'steps'),
           batchSize: num(values, 'batch'),
           seed: num(values, 'seed'),

@@ -30,7 +30,7 @@ describe('captioner runs', () => {
   it('trains hard attention through trainRun, evaluates, resumes, and the checkpoint reloads', async () => {
     const runDir = path.join(dir, 'hard');
     const before = tf.memory().numTensors;
-    const r = await trainRun({ runDir, model: 'captioner', data: { kind: 'task', name: 'scenes' }, captioner: { attention: 'hard' }, options: { steps: 2, batchSize: 4, imageSize: 32, dModel: 8, logEvery: 1, evalEvery: 0 } });
+    const r = await trainRun({ runDir, model: 'captioner', data: { kind: 'task', name: 'scenes' }, options: { attention: 'hard', steps: 2, batchSize: 4, imageSize: 32, dModel: 8, logEvery: 1, evalEvery: 0 } });
     assert.equal(r.status, 'finished', r.message);
     const config = JSON.parse(await fs.readFile(path.join(runDir, 'config.json'), 'utf8')) as { model: string; task: string; modelConfig: { attention: string; imageSize: number; units: number } };
     assert.deepEqual([config.model, config.task, config.modelConfig.attention, config.modelConfig.imageSize, config.modelConfig.units], ['captioner', 'scenes', 'hard', 32, 8]);

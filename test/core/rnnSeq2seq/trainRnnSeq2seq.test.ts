@@ -65,7 +65,7 @@ describe('rnn seq2seq training', () => {
 
   it('trains through trainRun (the CLI dispatch), writes the run, resumes, and its checkpoint reloads exactly', async () => {
     const runDir = path.join(dir, 'run');
-    const r = await trainRun({ runDir, model: 'rnn-seq2seq' as TrainableModel, data: { kind: 'task', name: 'reverse' }, rnn: { cell: 'lstm', score: 'general' }, options: { steps: 3, batchSize: 4, dModel: 6, logEvery: 1, evalEvery: 0, checkpointEvery: 2 } });
+    const r = await trainRun({ runDir, model: 'rnn-seq2seq' as TrainableModel, data: { kind: 'task', name: 'reverse' }, options: { cell: 'lstm', score: 'general', steps: 3, batchSize: 4, dModel: 6, logEvery: 1, evalEvery: 0, checkpointEvery: 2 } });
     assert.equal(r.status, 'finished', r.message);
     assert.equal(r.step, 3);
     const config = JSON.parse(await fs.readFile(path.join(runDir, 'config.json'), 'utf8')) as { model: string; task: string; modelConfig: { cell: string; score: string; encoderUnits: number } };

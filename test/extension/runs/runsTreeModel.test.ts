@@ -87,12 +87,16 @@ describe('runs: options of a duplicated run', () => {
     const o = optionsFromConfig({ model: 'transformer', seed: 3, modelConfig: { dModel: 32, heads: 2, encoderLayers: 1, decoderLayers: 1, dFF: 64, dropout: 0.1, maxLength: 64, kind: 'seq2seq' }, training: { steps: 400, batchSize: 16, optimizer: 'adam', warmup: -1 } });
     assert.deepEqual(o, { seed: 3, steps: 400, batchSize: 16, encoderLayers: 1, decoderLayers: 1, dModel: 32, heads: 2, dFF: 64, dropout: 0.1, maxLength: 64 });
     assert.deepEqual(optionsFromConfig({ model: 'vit', seed: 1, modelConfig: { depth: 2, dim: 32 }, training: {} }), { seed: 1, layers: 2, dModel: 32 });
+    // The model-shape choices come along, so a duplicate is the same kind of model.
+    assert.deepEqual(optionsFromConfig({ model: 'rnn-seq2seq', seed: 1, modelConfig: { encoderUnits: 16, maxLength: 20, cell: 'lstm', score: 'general' }, training: {} }), { seed: 1, dModel: 16, maxLength: 20, cell: 'lstm', score: 'general' });
+    assert.deepEqual(optionsFromConfig({ model: 'captioner', seed: 1, modelConfig: { imageSize: 32, units: 8, maxLength: 12, attention: 'hard' }, training: {} }), { seed: 1, imageSize: 32, dModel: 8, maxLength: 12, attention: 'hard' });
   });
 
   it('parses edited options strictly, naming the bad field', () => {
     assert.deepEqual(parseOptionsJson('{"steps": 10}'), { steps: 10 });
     assert.throws(() => parseOptionsJson('{"steps": -1}'), /steps/);
     assert.throws(() => parseOptionsJson('{"stpes": 1}'), /stpes|Unrecognized/);
+    assert.throws(() => parseOptionsJson('{"attention": "medium"}'), /attention: attention must be one of soft, hard$/);
     assert.throws(() => parseOptionsJson('{'), /not valid JSON/);
   });
 
