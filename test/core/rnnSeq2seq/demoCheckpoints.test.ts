@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { captureRnnAttention, evaluateRnnSeq2seq, loadRnnSeq2seq, rnnAlignmentShare } from '../../../core/models/rnnSeq2seq';
 import { resolveCheckpoint } from '../../../core/models/transformer/resolveCheckpoint';
 import { getTask } from '../../../core/tasks';
-import { DEMO_EVAL_EXAMPLES, DEMO_EVAL_SEED } from '../../../demo/transformerDemos';
+import { DEMO_EVAL_EXAMPLES, DEMO_EVAL_SEED } from '../../../demo/textDemos';
 import { useWasm } from '../transformer/wasmBackend';
 
 const bars = [

@@ -10,7 +10,7 @@ import { loadTransformerFrom, resolveCheckpoint } from '../../../core/models/tra
 import { captureAttention } from '../../../core/models/transformer/inspect';
 import { getTask } from '../../../core/tasks';
 import { crossAttentionAlignment, evaluateSeq2Seq } from '../../../core/training/evaluate';
-import { DEMO_EVAL_EXAMPLES, DEMO_EVAL_SEED } from '../../../demo/transformerDemos';
+import { DEMO_EVAL_EXAMPLES, DEMO_EVAL_SEED } from '../../../demo/textDemos';
 import { useWasm } from './wasmBackend';
 
 const bars = [
