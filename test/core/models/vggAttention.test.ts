@@ -1,14 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { explainVggBatch } from '../../../core/explain/vggExplain';
-import { loadImageModel, saveImageModel } from '../../../core/image/imageCheckpoint';
 import { ParamStore } from '../../../core/image/paramStore';
 import { addGateParams, attentionGate } from '../../../core/models/vggAttention/attentionGate';
 import { VggAttentionModel } from '../../../core/models/vggAttention/vggAttention';
 import { maxAbsDiff, useWasmBackend } from '../image/useWasm';
+import { assertReloadsExactly } from './reloadImageModel';
 
 const SMALL = { imageSize: 64, widthMultiplier: 1 / 16, numClasses: 5, seed: 5 };
 
@@ -123,41 +120,20 @@ describe('VGG-16 with attention gates', () => {
     const out = model.forward(x);
     tf.dispose([out.logits, ...out.gateMaps]);
     assert.equal(tf.memory().numTensors, before);
-    const dir = mkdtempSync(path.join(tmpdir(), 'vgg-'));
-    try {
-      await saveImageModel(model, dir, ['a', 'b', 'c', 'd', 'e']);
-      const loaded = await loadImageModel(dir);
-      const a = model.logits(x, false);
-      const b = loaded.model.logits(x, false);
-      assert.equal(maxAbsDiff(a.dataSync(), b.dataSync()), 0);
-      tf.dispose([a, b]);
-      loaded.model.dispose();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    await assertReloadsExactly(model, x);
     x.dispose();
     model.dispose();
   });
 
   it('a checkpoint saved before gatePlacement existed loads with its gates after the pools, as trained', async () => {
     const old = new VggAttentionModel({ ...SMALL, gatePlacement: 'after-pool' });
-    const dir = mkdtempSync(path.join(tmpdir(), 'vgg-legacy-'));
     const x = tf.randomUniform([1, 64, 64, 3], 0, 1, 'float32', 6) as tf.Tensor4D;
     try {
-      await saveImageModel(old, dir, ['a', 'b', 'c', 'd', 'e']);
-      const file = path.join(dir, 'model.json');
-      const json = JSON.parse(readFileSync(file, 'utf8'));
-      delete json.modelTopology.config.gatePlacement;
-      writeFileSync(file, JSON.stringify(json));
-      const loaded = await loadImageModel(dir);
-      assert.deepEqual((loaded.model as VggAttentionModel).gateLayers, ['pool3', 'pool4']);
-      const a = old.logits(x, false);
-      const b = loaded.model.logits(x, false);
-      assert.equal(maxAbsDiff(a.dataSync(), b.dataSync()), 0);
-      tf.dispose([a, b]);
-      loaded.model.dispose();
+      await assertReloadsExactly(old, x, {
+        editSaved: (json) => delete json.modelTopology.config.gatePlacement,
+        checkLoaded: (loaded) => assert.deepEqual((loaded as VggAttentionModel).gateLayers, ['pool3', 'pool4']),
+      });
     } finally {
-      rmSync(dir, { recursive: true, force: true });
       x.dispose();
       old.dispose();
     }

@@ -1,12 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { explainVitBatch } from '../../../core/explain/vitExplain';
-import { loadImageModel, saveImageModel } from '../../../core/image/imageCheckpoint';
 import { VitModel } from '../../../core/models/vit/vit';
 import { maxAbsDiff, useWasmBackend } from '../image/useWasm';
+import { assertReloadsExactly } from './reloadImageModel';
 
 const TINY = { imageSize: 32, patchSize: 8, dim: 16, depth: 2, heads: 2, mlpDim: 32, numClasses: 5, seed: 3 };
 
@@ -74,19 +71,7 @@ describe('ViT', () => {
       explainVitBatch(model, x);
     }
     assert.equal(tf.memory().numTensors, before);
-    const dir = mkdtempSync(path.join(tmpdir(), 'vit-'));
-    try {
-      await saveImageModel(model, dir, ['a', 'b', 'c', 'd', 'e']);
-      const loaded = await loadImageModel(dir);
-      assert.equal(loaded.model.kind, 'vit');
-      const a = model.logits(x);
-      const b = loaded.model.logits(x, false);
-      assert.equal(maxAbsDiff(a.dataSync(), b.dataSync()), 0);
-      tf.dispose([a, b]);
-      loaded.model.dispose();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    await assertReloadsExactly(model, x);
     x.dispose();
     model.dispose();
   });
