@@ -6,7 +6,9 @@
  * two swapped axis groups in tiles (and any rank-5+ permutation), Tanh and Erf through the
  * vectorised Sigmoid, Identity without a copy, Conv2DBackpropInput as XNNPACK's forward conv of dy
  * with the rotated filter at stride 1 (an XNNPACK product plus col2im otherwise), MaxPoolGrad as
- * one pass routing each window's dy to its argmax; and adds
+ * one pass routing each window's dy to its argmax; and adds Conv2DBackpropFilter (at stride 1 with
+ * small channel counts and a batch of 16+, XNNPACK's forward conv of x with batch and channels
+ * swapped and dy as the filter; im2col plus an XNNPACK product otherwise), which wasm lacks, and
  * fused kernels for the optimizer (Adam, global norm) and layer norm. Registered for 'wasm' only;
  * safe to call more than once.
  */
