@@ -4,9 +4,9 @@ import * as path from 'node:path';
 import { EngineSupervisor } from '../../extension/engine/engineSupervisor';
 import type { EngineStatus } from '../../protocol/panel';
 import { RpcError } from '../../protocol/rpc';
+import { ENGINE_PATH } from '../engineProcess';
+import { repoRoot } from '../repoRoot';
 
-const root = path.join(__dirname, '..', '..', '..');
-const enginePath = path.join(root, 'dist', 'core', 'engine.js');
 
 function untilStatus(engine: EngineSupervisor, kind: EngineStatus['kind'], timeoutMs = 20_000): Promise<EngineStatus> {
   return new Promise((resolve, reject) => {
@@ -27,7 +27,7 @@ describe('EngineSupervisor (real engine process)', function () {
   afterEach(() => engine?.dispose());
 
   it('starts lazily: no process until the first request', async () => {
-    engine = new EngineSupervisor({ enginePath, backend: () => 'auto' });
+    engine = new EngineSupervisor({ enginePath: ENGINE_PATH, backend: () => 'auto' });
     assert.equal(engine.currentStatus.kind, 'idle');
     assert.equal(engine.pid, undefined);
     const info = await engine.request('engine.info', {});
@@ -37,12 +37,12 @@ describe('EngineSupervisor (real engine process)', function () {
   });
 
   it('passes the backend setting to the engine', async () => {
-    engine = new EngineSupervisor({ enginePath, backend: () => 'cpu' });
+    engine = new EngineSupervisor({ enginePath: ENGINE_PATH, backend: () => 'cpu' });
     assert.equal((await engine.request('engine.info', {})).backend, 'cpu');
   });
 
   it('carries tensors from the engine as binary typed arrays', async () => {
-    engine = new EngineSupervisor({ enginePath, backend: () => 'auto' });
+    engine = new EngineSupervisor({ enginePath: ENGINE_PATH, backend: () => 'auto' });
     const t = await engine.request('diagnostics.tensor', { elements: 300_000 });
     assert.ok(t.data instanceof Float32Array);
     assert.equal(t.data.length, 300_000);
@@ -50,15 +50,15 @@ describe('EngineSupervisor (real engine process)', function () {
   });
 
   it('answers bad input with a clear error, not a crash', async () => {
-    engine = new EngineSupervisor({ enginePath, backend: () => 'auto' });
-    await assert.rejects(engine.request('checkpoint.inspect', { path: path.join(root, 'package.json') }), (e: RpcError) =>
+    engine = new EngineSupervisor({ enginePath: ENGINE_PATH, backend: () => 'auto' });
+    await assert.rejects(engine.request('checkpoint.inspect', { path: path.join(repoRoot, 'package.json') }), (e: RpcError) =>
       e.code === 'invalid-checkpoint' && e.message.includes('package.json'),
     );
     assert.equal((await engine.request('engine.info', {})).pid, engine.pid, 'the engine survived');
   });
 
   it('when killed from outside: fails pending requests clearly, restarts, and serves again', async () => {
-    engine = new EngineSupervisor({ enginePath, backend: () => 'auto', initialBackoffMs: 100 });
+    engine = new EngineSupervisor({ enginePath: ENGINE_PATH, backend: () => 'auto', initialBackoffMs: 100 });
     const first = await engine.request('engine.info', {});
     const pending = engine.request('diagnostics.matmul', { size: 2048, repeats: 50 }); // long enough to be in flight
     await new Promise((r) => setTimeout(r, 200));
@@ -75,7 +75,7 @@ describe('EngineSupervisor (real engine process)', function () {
   it('gives up after repeated quick crashes, with backoff between tries', async () => {
     const statuses: EngineStatus[] = [];
     engine = new EngineSupervisor({
-      enginePath: path.join(root, 'test', 'fixtures', 'exitingEngine.js'),
+      enginePath: path.join(repoRoot, 'test', 'fixtures', 'exitingEngine.js'),
       backend: () => 'auto',
       initialBackoffMs: 10,
       maxConsecutiveCrashes: 3,

@@ -12,9 +12,8 @@ import { readRun } from '../../core/runs/runReader';
 import { EngineSupervisor } from '../../extension/engine/engineSupervisor';
 import { RpcError, type Progress } from '../../protocol/rpc';
 import type { TrainOptions } from '../../protocol/training';
+import { wasmEngine } from '../engineProcess';
 
-const root = path.join(__dirname, '..', '..', '..');
-const enginePath = path.join(root, 'dist', 'core', 'engine.js');
 
 /** A model small enough that a step takes milliseconds on 2 busy cores. */
 const TINY: TrainOptions = { layers: 1, dModel: 16, heads: 2, dFF: 32, batchSize: 8, maxLength: 16, logEvery: 2, checkpointEvery: 10, evalEvery: 0 };
@@ -37,7 +36,7 @@ describe('training: engine process', function () {
   let runs: string;
   beforeEach(async () => {
     runs = await fs.mkdtemp(path.join(os.tmpdir(), 'train-engine-'));
-    engine = new EngineSupervisor({ enginePath, backend: () => 'wasm', initialBackoffMs: 50 });
+    engine = wasmEngine();
   });
   afterEach(async () => {
     engine?.dispose();

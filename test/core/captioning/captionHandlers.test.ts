@@ -15,20 +15,10 @@ import { saveCaptioner } from '../../../core/models/captioning/checkpoint';
 import { captionTokenizer, type CaptionAttention } from '../../../core/models/captioning/config';
 import { EngineSupervisor } from '../../../extension/engine/engineSupervisor';
 import { ImageCaptionParams } from '../../../protocol/image';
-import { RpcError } from '../../../protocol/rpc';
+import { rejection, wasmEngine } from '../../engineProcess';
+import { repoRoot } from '../../repoRoot';
 
-const root = path.join(__dirname, '..', '..', '..', '..');
-const enginePath = path.join(root, 'dist', 'core', 'engine.js');
-const scene = path.join(root, 'demo', 'workspace', 'images', 'scene-01-circle.png');
-
-async function rejection(p: Promise<unknown>): Promise<RpcError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as RpcError;
-  }
-  throw new Error('expected a rejection');
-}
+const scene = path.join(repoRoot, 'demo', 'workspace', 'images', 'scene-01-circle.png');
 
 describe('image.caption params', () => {
   it('default to greedy decoding and refuse a beam wider than 8 or a fractional one', () => {
@@ -59,7 +49,7 @@ describe('captioning: engine process', function () {
     const v = createImageModel('vit', { imageSize: 32, patchSize: 8, dim: 16, depth: 1, heads: 2, mlpDim: 16 });
     await saveImageModel(v, vit, ['circle', 'square', 'triangle', 'cross', 'ring']);
     v.dispose();
-    engine = new EngineSupervisor({ enginePath, backend: () => 'wasm', initialBackoffMs: 50 });
+    engine = wasmEngine();
   });
   after(async () => {
     engine?.dispose();

@@ -11,26 +11,16 @@ import * as tf from '@tensorflow/tfjs';
 import { queryRows } from '../../../core/engine/handlers/imageHandlers';
 import { createImageModel, saveImageModel } from '../../../core/image/imageCheckpoint';
 import { EngineSupervisor } from '../../../extension/engine/engineSupervisor';
-import { RpcError } from '../../../protocol/rpc';
+import { rejection, wasmEngine } from '../../engineProcess';
+import { repoRoot } from '../../repoRoot';
 
-const root = path.join(__dirname, '..', '..', '..', '..');
-const enginePath = path.join(root, 'dist', 'core', 'engine.js');
-const images = path.join(root, 'demo', 'workspace', 'images');
+const images = path.join(repoRoot, 'demo', 'workspace', 'images');
 const CLASSES = ['circle', 'square', 'triangle', 'cross', 'ring'];
 
 function rowSum(a: Float32Array, from: number, n: number): number {
   let s = 0;
   for (let i = from; i < from + n; i++) s += a[i];
   return s;
-}
-
-async function rejection(p: Promise<unknown>): Promise<RpcError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as RpcError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('queryRows', () => {
@@ -65,7 +55,7 @@ describe('image attention: engine process', function () {
     const g = createImageModel('vgg-attention', { imageSize: 32, widthMultiplier: 1 / 32 });
     await saveImageModel(g, vgg, CLASSES, { task: 'scenes' });
     g.dispose();
-    engine = new EngineSupervisor({ enginePath, backend: () => 'wasm', initialBackoffMs: 50 });
+    engine = wasmEngine();
   });
   after(async () => {
     engine?.dispose();

@@ -10,17 +10,11 @@ import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { repoRoot } from '../../repoRoot';
 import { runCommand, waitForExtension } from './workbench';
 
-/** The checkout this bundle was built from (bundles live at different depths under dist/). */
-function findRepoRoot(from: string): string {
-  for (let dir = from; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'esbuild.config.mjs'))) return dir;
-  }
-  throw new Error(`no checkout above ${from}`);
-}
+export { repoRoot };
 
-export const repoRoot = findRepoRoot(__dirname);
 const codeServerBin = path.join(repoRoot, '.vscode-test', 'code-server', 'node_modules', '.bin', 'code-server');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
