@@ -9,10 +9,11 @@
  * one pass routing each window's dy to its argmax; and adds Conv2DBackpropFilter (at stride 1 with
  * small channel counts and a batch of 16+, XNNPACK's forward conv of x with batch and channels
  * swapped and dy as the filter; im2col plus an XNNPACK product otherwise), which wasm lacks, and
- * fused kernels for the optimizer (Adam, global norm) and layer norm. Registered for 'wasm' only;
- * safe to call more than once.
+ * fused kernels for the optimizer (Adam, global norm), layer norm and training-mode batch norm
+ * (+ ReLU). Registered for 'wasm' only; safe to call more than once.
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerBatchNormKernels } from './batchNorm';
 import { conv2dBackpropFilterConfig } from './conv2dBackpropFilter';
 import { registerConv2dBackpropInput } from './conv2dBackpropInput';
 import { registerFastBatchMatMul } from './fastBatchMatMul';
@@ -44,4 +45,5 @@ export function registerMissingWasmKernels(): void {
   registerMaxPoolGrad();
   registerOptimizerKernels();
   registerLayerNormKernels();
+  registerBatchNormKernels();
 }

@@ -11,6 +11,7 @@
  * the pools: pool3 [B, 8, 8, C3] and pool4 [B, 4, 4, C4] give maps [B, 8, 8] and [B, 4, 4].
  */
 import * as tf from '@tensorflow/tfjs';
+import { fusedBatchNorm } from '../../backend/wasmKernels/batchNorm';
 import type { ImageModel } from '../../image/imageModel';
 import { ParamStore } from '../../image/paramStore';
 import { addGateParams, attentionGate } from './attentionGate';
@@ -93,6 +94,12 @@ export class VggAttentionModel implements ImageModel {
     let mean: tf.Tensor;
     let variance: tf.Tensor;
     if (training) {
+      // On wasm, two fused kernels (forward, exact gradient) for batch norm and ReLU; the ops below elsewhere.
+      const fused = fusedBatchNorm(y, p.get(`${name}/bn/gamma`), p.get(`${name}/bn/beta`), BN_EPSILON, true);
+      if (fused) {
+        this.pendingMoments.push({ name, mean: tf.keep(fused.mean), variance: tf.keep(fused.variance) });
+        return fused.y as tf.Tensor4D;
+      }
       ({ mean, variance } = tf.moments(y, [0, 1, 2]));
       this.pendingMoments.push({ name, mean: tf.keep(mean), variance: tf.keep(variance) });
     } else {
