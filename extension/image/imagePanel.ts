@@ -3,18 +3,18 @@
  * it (with a captioner as the image model: its caption with each word's map, beside the other shipped
  * captioners' captions); follows the image model and the image opened in the editor (when the panel is visible); answers
  * the webview's page requests (rollout controls, a clicked patch) and saves exported drawings.
- * An older answer never replaces a newer one: each update aborts the previous request and results
- * are applied only if they belong to the latest update. The page gets what the panel shows on every
+ * An older answer never replaces a newer one (LatestWork). The page gets what the panel shows on every
  * load, and a webview whose page never loads is replaced by a new one in the same place (PanelWebview).
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { IMAGE_EXTENSIONS, type ImageCaptionResult, type ImageExplainResult } from '../../protocol/image';
 import { hostImageSide, ImagePanelState, imagePanelSide, type ImageSubject } from '../../protocol/imagePanel';
 import { RpcError } from '../../protocol/rpc';
 import type { EngineSupervisor } from '../engine/engineSupervisor';
+import { LatestWork, type PanelStatus } from '../panels/latestWork';
 import { PanelWebview, type PanelPage } from '../panels/panelWebview';
+import { PNG_FILTER, pngBytes, saveExport } from '../panels/saveExport';
 import type { ActiveImageModel } from './activeImageModel';
 
 const FOLLOW_DEBOUNCE_MS = 200;
@@ -53,9 +53,7 @@ export class ImagePanel {
   private shown: { explanation: ImageExplainResult; subject: ImageSubject } | { captions: ImageCaptionResult[]; subject: ImageSubject } | undefined;
   /** The page's controls, as it last reported them (or as the window saved them before a reload). */
   private pageState: ImagePanelState | undefined;
-  private lastStatus: { state: 'loading' | 'error' | 'idle'; message: string; subject?: ImageSubject } | undefined;
-  private inFlight: AbortController | undefined;
-  private generation = 0;
+  private readonly work: LatestWork<PanelStatus & { subject?: ImageSubject }>;
   private followTimer: NodeJS.Timeout | undefined;
   /** The image in the active editor tab when the tabs last changed. */
   private activeImage = activeImageTab()?.fsPath;
@@ -112,18 +110,27 @@ export class ImagePanel {
           await vscode.commands.executeCommand(CHOOSE_IMAGE_MODEL_COMMAND);
           return {};
         });
-        rpc.handle('export.png', ({ dataUrl, suggestedName }) => this.save(suggestedName, Buffer.from(dataUrl.split(',')[1], 'base64')));
+        // Beside the image, or in the workspace.
+        const folder = () => (this.subject ? vscode.Uri.file(path.dirname(this.subject.file)) : vscode.workspace.workspaceFolders?.[0]?.uri);
+        rpc.handle('export.png', ({ dataUrl, suggestedName }) => saveExport(suggestedName, PNG_FILTER, pngBytes(dataUrl), folder()));
         rpc.on('state', (s) => (this.pageState = s));
       },
       // Each load of the page: its controls, what the panel shows, then any work under way.
       onReady: () => {
         if (this.pageState) this.view.notify('restore', this.pageState);
         this.notifyShown();
-        if (this.lastStatus) this.view.notify('status', this.lastStatus);
+        if (this.work.status) this.view.notify('status', this.work.status);
       },
       onDispose: () => this.dispose(),
     };
     this.view = restored ? PanelWebview.restore(page, restored) : PanelWebview.create(page, 'Image Attention', vscode.ViewColumn.Beside, true);
+    this.work = new LatestWork(
+      (status) => {
+        if (status.state === 'error') this.shown = undefined; // the message replaces the drawing
+        this.view.notify('status', status);
+      },
+      (e) => output.warn(`image attention: ${e.message}${e.detail ? `\n${e.detail}` : ''}`),
+    );
     this.disposables.push(
       deps.imageModel.onDidChange(() => {
         if (this.subject) void this.showFile(this.subject.file);
@@ -143,21 +150,15 @@ export class ImagePanel {
 
   private async showFile(file: string): Promise<void> {
     clearTimeout(this.followTimer);
-    const generation = ++this.generation; // a model lookup in flight loses to a newer request too
+    const ticket = this.work.ticket(); // a model lookup in flight loses to a newer request too
     let spec: string;
     try {
       spec = (await this.deps.imageModel.resolve()).spec;
     } catch (err) {
-      if (generation === this.generation) this.post({ state: 'error', message: RpcError.from(err).message });
+      if (this.work.isCurrent(ticket)) this.work.post({ state: 'error', message: RpcError.from(err).message });
       return;
     }
-    if (generation === this.generation) await this.update({ spec, file });
-  }
-
-  private post(status: { state: 'loading' | 'error' | 'idle'; message: string; subject?: ImageSubject }): void {
-    this.lastStatus = status;
-    if (status.state === 'error') this.shown = undefined; // the message replaces the drawing
-    this.view.notify('status', status);
+    if (this.work.isCurrent(ticket)) await this.update({ spec, file });
   }
 
   private notifyShown(): void {
@@ -188,44 +189,28 @@ export class ImagePanel {
   }
 
   private async update(subject: ImageSubject, classIndex?: number): Promise<void> {
-    this.inFlight?.abort();
-    const controller = (this.inFlight = new AbortController());
-    const generation = ++this.generation;
     this.subject = subject;
     this.view.panel.title = `Attention: ${path.basename(subject.file)}`;
-    this.post({ state: 'loading', message: `Running the model on ${path.basename(subject.file)}…`, subject });
-    try {
-      const { kind } = await this.deps.engine.request('image.describe', { spec: subject.spec }, { signal: controller.signal });
-      const shown =
-        kind === 'captioner'
-          ? { captions: await this.caption(subject, controller.signal), subject }
-          : { explanation: await this.deps.engine.request('image.explain', { ...subject, classIndex }, { signal: controller.signal }), subject };
-      if (generation !== this.generation) return; // a newer update won
-      this.shown = shown;
-      this.lastStatus = undefined;
-      this.notifyShown();
-    } catch (err) {
-      const e = RpcError.from(err);
-      if (generation !== this.generation || e.code === 'cancelled') return;
-      this.deps.output.warn(`image attention: ${e.message}${e.detail ? `\n${e.detail}` : ''}`);
-      this.post({ state: 'error', message: e.message, subject });
-    }
-  }
-
-  private async save(suggestedName: string, data: Buffer): Promise<{ saved: boolean }> {
-    const folder = this.subject ? vscode.Uri.file(path.dirname(this.subject.file)) : vscode.workspace.workspaceFolders?.[0]?.uri;
-    const safeName = suggestedName.replace(/[^\w.-]+/g, '_');
-    const target = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, safeName) : undefined, filters: { 'PNG image': ['png'] } });
-    if (!target) return { saved: false };
-    await fs.writeFile(target.fsPath, data);
-    return { saved: true };
+    await this.work.run(
+      { state: 'loading', message: `Running the model on ${path.basename(subject.file)}…`, subject },
+      async (signal): Promise<NonNullable<ImagePanel['shown']>> => {
+        const { kind } = await this.deps.engine.request('image.describe', { spec: subject.spec }, { signal });
+        return kind === 'captioner'
+          ? { captions: await this.caption(subject, signal), subject }
+          : { explanation: await this.deps.engine.request('image.explain', { ...subject, classIndex }, { signal }), subject };
+      },
+      (shown) => {
+        this.shown = shown;
+        this.notifyShown();
+      },
+      (message) => ({ state: 'error', message, subject }),
+    );
   }
 
   private dispose(): void {
     if (ImagePanel.current === this) ImagePanel.current = undefined;
     clearTimeout(this.followTimer);
-    this.generation++; // a model lookup under way stops there
-    this.inFlight?.abort();
+    this.work.supersede(); // a model lookup under way stops there too
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

@@ -1,11 +1,9 @@
 /**
  * The attention panel's host: shows attention for a text with a model, follows the editor's
  * selection and the active model (debounced), and answers the webview's page and ablation requests.
- * An older answer never replaces a newer one: each update aborts the previous request and results
- * are applied only if they belong to the latest update. The page gets what the panel shows (and
+ * An older answer never replaces a newer one (LatestWork). The page gets what the panel shows (and
  * any work under way) on every 'ready'; one that never loads is replaced (PanelWebview).
  */
-import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import type { CaptureResult } from '../../protocol/attention';
 import { AttentionSubject, attentionPanelSide, hostAttentionSide } from '../../protocol/attentionPanel';
@@ -13,7 +11,9 @@ import { RpcError } from '../../protocol/rpc';
 import type { EngineSupervisor } from '../engine/engineSupervisor';
 import type { ActiveModel } from '../model/activeModel';
 import { isUserText, textUnderCursor } from '../model/editorText';
+import { LatestWork, type PanelStatus } from './latestWork';
 import { PanelWebview, type PanelPage } from './panelWebview';
+import { JSON_FILTER, PNG_FILTER, pngBytes, saveExport } from './saveExport';
 
 const FOLLOW_DEBOUNCE_MS = 300;
 
@@ -24,8 +24,6 @@ export interface AttentionPanelDeps {
   output: vscode.LogOutputChannel;
 }
 
-type Status = { state: 'loading' | 'error' | 'idle'; message: string };
-
 export class AttentionPanel {
   static readonly viewType = 'attentionDebugger.attention';
   private static current: AttentionPanel | undefined;
@@ -35,10 +33,7 @@ export class AttentionPanel {
   private subject: AttentionSubject | undefined;
   private capture: CaptureResult | undefined;
   private focusToken: number | undefined;
-  /** Work under way or its failure, for a page that loads meanwhile; cleared when a capture is shown. */
-  private lastStatus: Status | undefined;
-  private inFlight: AbortController | undefined;
-  private generation = 0;
+  private readonly work: LatestWork<PanelStatus>;
   private followTimer: NodeJS.Timeout | undefined;
 
   /** Opens (or reveals) the panel and shows `subject`. */
@@ -84,16 +79,18 @@ export class AttentionPanel {
           if (!this.subject) throw new RpcError('invalid-input', 'nothing is shown yet to re-run');
           return engine.request('attention.capture', { ...this.subject, ablate: heads, queryKey: true }, { signal: ctx.signal });
         });
-        rpc.handle('export.png', ({ dataUrl, suggestedName }) => this.save(suggestedName, { 'PNG image': ['png'] }, Buffer.from(dataUrl.split(',')[1], 'base64')));
-        rpc.handle('export.json', ({ json, suggestedName }) => this.save(suggestedName, { JSON: ['json'] }, Buffer.from(json, 'utf8')));
+        const folder = () => vscode.workspace.workspaceFolders?.[0]?.uri;
+        rpc.handle('export.png', ({ dataUrl, suggestedName }) => saveExport(suggestedName, PNG_FILTER, pngBytes(dataUrl), folder()));
+        rpc.handle('export.json', ({ json, suggestedName }) => saveExport(suggestedName, JSON_FILTER, Buffer.from(json, 'utf8'), folder()));
       },
       onReady: () => {
         if (this.capture && this.subject) this.view.notify('show', { capture: this.capture, subject: this.subject, focusToken: this.focusToken });
-        if (this.lastStatus) this.view.notify('status', this.lastStatus);
+        if (this.work.status) this.view.notify('status', this.work.status);
       },
       onDispose: () => this.dispose(),
     };
     this.view = restored ? PanelWebview.restore(page, restored) : PanelWebview.create(page, 'Attention', vscode.ViewColumn.Beside, true);
+    this.work = new LatestWork((s) => this.view.notify('status', s), (e) => output.warn(`attention: ${e.message}`));
     this.disposables.push(
       vscode.window.onDidChangeTextEditorSelection((e) => {
         if (!this.view.panel.visible || !isUserText(e.textEditor.document) || !activeModel.value) return;
@@ -114,45 +111,24 @@ export class AttentionPanel {
 
   private async update(subject: AttentionSubject, focusToken?: number): Promise<void> {
     clearTimeout(this.followTimer);
-    this.inFlight?.abort();
-    const controller = (this.inFlight = new AbortController());
-    const generation = ++this.generation;
     this.subject = subject;
     this.focusToken = focusToken;
-    this.post({ state: 'loading', message: 'Running the model…' });
-    try {
-      const capture = await this.deps.engine.request('attention.capture', { ...subject, ablate: [], queryKey: true }, { signal: controller.signal });
-      if (generation !== this.generation) return; // a newer update won
-      this.capture = capture;
-      this.lastStatus = undefined;
-      this.view.panel.title = `Attention: ${capture.model.label}`;
-      this.view.notify('show', { capture, subject, focusToken });
-    } catch (err) {
-      const e = RpcError.from(err);
-      if (generation !== this.generation || e.code === 'cancelled') return;
-      this.deps.output.warn(`attention: ${e.message}`);
-      this.post({ state: 'error', message: e.message });
-    }
-  }
-
-  private post(status: Status): void {
-    this.lastStatus = status;
-    this.view.notify('status', status);
-  }
-
-  private async save(suggestedName: string, filters: Record<string, string[]>, data: Buffer): Promise<{ saved: boolean }> {
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const safeName = suggestedName.replace(/[^\w.-]+/g, '_');
-    const target = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, safeName) : undefined, filters });
-    if (!target) return { saved: false };
-    await fs.writeFile(target.fsPath, data);
-    return { saved: true };
+    await this.work.run(
+      { state: 'loading', message: 'Running the model…' },
+      (signal) => this.deps.engine.request('attention.capture', { ...subject, ablate: [], queryKey: true }, { signal }),
+      (capture) => {
+        this.capture = capture;
+        this.view.panel.title = `Attention: ${capture.model.label}`;
+        this.view.notify('show', { capture, subject, focusToken });
+      },
+      (message) => ({ state: 'error', message }),
+    );
   }
 
   private dispose(): void {
     if (AttentionPanel.current === this) AttentionPanel.current = undefined;
     clearTimeout(this.followTimer);
-    this.inFlight?.abort();
+    this.work.supersede();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

@@ -1,8 +1,7 @@
 /**
  * The beam-tree panel's host: shows a decode, and answers the webview's re-decodes (new beam size
  * or alpha, a forced prefix) and node-attention requests by forwarding them to the engine with the
- * panel's model and text. An older answer never replaces a newer one: each update aborts the
- * previous request and a result is applied only if it belongs to the latest update. The page gets
+ * panel's model and text. An older answer never replaces a newer one (LatestWork). The page gets
  * what the panel shows (and any work under way) on every 'ready'; one that never loads is replaced
  * (PanelWebview).
  */
@@ -12,6 +11,7 @@ import { BeamSubject, beamPanelSide, hostBeamSide } from '../../protocol/beamPan
 import { RpcError } from '../../protocol/rpc';
 import type { EngineSupervisor } from '../engine/engineSupervisor';
 import type { ActiveModel } from '../model/activeModel';
+import { LatestWork, type PanelStatus } from './latestWork';
 import { PanelWebview, type PanelPage } from './panelWebview';
 
 export interface BeamPanelDeps {
@@ -21,8 +21,6 @@ export interface BeamPanelDeps {
   output: vscode.LogOutputChannel;
 }
 
-type Status = { state: 'loading' | 'error' | 'idle'; message: string };
-
 export class BeamPanel {
   static readonly viewType = 'attentionDebugger.beam';
   private static current: BeamPanel | undefined;
@@ -30,10 +28,7 @@ export class BeamPanel {
   private readonly view: PanelWebview<typeof hostBeamSide.requests, typeof hostBeamSide.events, typeof beamPanelSide.requests, typeof beamPanelSide.events>;
   private subject: BeamSubject | undefined;
   private result: BeamDecodeResult | undefined;
-  /** A decode under way or its failure, for a page that loads meanwhile; cleared when a decode is shown. */
-  private lastStatus: Status | undefined;
-  private inFlight: AbortController | undefined;
-  private generation = 0;
+  private readonly work: LatestWork<PanelStatus>;
 
   /** Opens (or reveals) the panel with a decode already made (the command decodes under a progress notification). */
   static show(deps: BeamPanelDeps, subject: BeamSubject, result: BeamDecodeResult): BeamPanel {
@@ -84,48 +79,34 @@ export class BeamPanel {
       },
       onReady: () => {
         if (this.subject && this.result) this.view.notify('show', { subject: this.subject, result: this.result });
-        if (this.lastStatus) this.view.notify('status', this.lastStatus);
+        if (this.work.status) this.view.notify('status', this.work.status);
       },
       onDispose: () => this.dispose(),
     };
     this.view = restored ? PanelWebview.restore(page, restored) : PanelWebview.create(page, 'Beam Search', vscode.ViewColumn.Beside, true);
+    this.work = new LatestWork((s) => this.view.notify('status', s), (e) => output.warn(`beam search: ${e.message}`));
   }
 
   private present(subject: BeamSubject, result: BeamDecodeResult): void {
-    this.inFlight?.abort();
-    this.generation++;
+    this.work.supersede();
     this.subject = subject;
     this.result = result;
-    this.lastStatus = undefined;
     this.view.panel.title = `Beam Search: ${result.model.label}`;
     this.view.notify('show', { subject, result });
   }
 
   private async update(subject: BeamSubject): Promise<void> {
-    this.inFlight?.abort();
-    const controller = (this.inFlight = new AbortController());
-    const generation = ++this.generation;
     this.subject = subject;
-    this.post({ state: 'loading', message: 'Decoding…' });
-    try {
-      const result = await this.deps.engine.request('beam.decode', { spec: subject.spec, text: subject.text, ...subject.settings }, { signal: controller.signal });
-      if (generation !== this.generation) return; // a newer update won
-      this.present(subject, result);
-    } catch (err) {
-      const e = RpcError.from(err);
-      if (generation !== this.generation || e.code === 'cancelled') return;
-      this.deps.output.warn(`beam search: ${e.message}`);
-      this.post({ state: 'error', message: e.message });
-    }
-  }
-
-  private post(status: Status): void {
-    this.lastStatus = status;
-    this.view.notify('status', status);
+    await this.work.run(
+      { state: 'loading', message: 'Decoding…' },
+      (signal) => this.deps.engine.request('beam.decode', { spec: subject.spec, text: subject.text, ...subject.settings }, { signal }),
+      (result) => this.present(subject, result),
+      (message) => ({ state: 'error', message }),
+    );
   }
 
   private dispose(): void {
     if (BeamPanel.current === this) BeamPanel.current = undefined;
-    this.inFlight?.abort();
+    this.work.supersede();
   }
 }
