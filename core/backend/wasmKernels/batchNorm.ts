@@ -41,17 +41,21 @@ function dims(kernel: string, x: Info, gamma: Info): { rows: number; channels: n
   return { rows: tf.util.sizeFromShape(x.shape) / channels, channels };
 }
 
+/** Both kernels' outputs: one like x, two [C] vectors (forward: out, mean, variance; gradient:
+ * dx, dgamma, dbeta), with `view` for Float32Array views taken after these allocations (a heap
+ * growth detaches older ones). */
+function kernelOutputs(kernel: string, b: BackendWasm, x: Info, gamma: Info) {
+  const { rows, channels } = dims(kernel, x, gamma);
+  const outputs = [b.makeOutput(x.shape, 'float32'), b.makeOutput([channels], 'float32'), b.makeOutput([channels], 'float32')];
+  return { rows, C: channels, outputs, view: (t: Info) => b.typedArrayFromHeap(t) as Float32Array };
+}
+
 const batchNormKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as BackendWasm;
   const { x, gamma, beta } = inputs as unknown as Record<'x' | 'gamma' | 'beta', Info>;
   const { epsilon, relu } = attrs as unknown as Attrs;
-  const { rows, channels: C } = dims(BATCH_NORM, x, gamma);
-  const outY = b.makeOutput(x.shape, 'float32');
-  const outMean = b.makeOutput([C], 'float32');
-  const outVar = b.makeOutput([C], 'float32');
-  // Views after every allocation: a heap growth detaches older ones.
-  const view = (t: Info) => b.typedArrayFromHeap(t) as Float32Array;
-  const [xs, g, bt, y, m, v] = [view(x), view(gamma), view(beta), view(outY), view(outMean), view(outVar)];
+  const { rows, C, outputs, view } = kernelOutputs(BATCH_NORM, b, x, gamma);
+  const [xs, g, bt, y, m, v] = [x, gamma, beta, ...outputs].map(view);
   const size = rows * C;
   const sum = new Float64Array(C);
   for (let i = 0; i < size; i += C) for (let c = 0; c < C; c++) sum[c] += xs[i + c];
@@ -76,19 +80,15 @@ const batchNormKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
       y[i + c] = relu ? (z + Math.abs(z)) * 0.5 : z; // branch-free ReLU (z or 0, exactly)
     }
   }
-  return [outY, outMean, outVar];
+  return outputs;
 };
 
 const batchNormGradKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as BackendWasm;
   const { dy, x, out, gamma, mean, variance } = inputs as unknown as Record<'dy' | 'x' | 'out' | 'gamma' | 'mean' | 'variance', Info>;
   const { epsilon, relu } = attrs as unknown as Attrs;
-  const { rows, channels: C } = dims(BATCH_NORM_GRAD, x, gamma);
-  const outDx = b.makeOutput(x.shape, 'float32');
-  const outDg = b.makeOutput([C], 'float32');
-  const outDb = b.makeOutput([C], 'float32');
-  const view = (t: Info) => b.typedArrayFromHeap(t) as Float32Array;
-  const [g, xs, y, gm, m, v, dx, dg, db] = [view(dy), view(x), view(out), view(gamma), view(mean), view(variance), view(outDx), view(outDg), view(outDb)];
+  const { rows, C, outputs, view } = kernelOutputs(BATCH_NORM_GRAD, b, x, gamma);
+  const [g, xs, y, gm, m, v, dx, dg, db] = [dy, x, out, gamma, mean, variance, ...outputs].map(view);
   const size = rows * C;
   const rstd = new Float64Array(C);
   for (let c = 0; c < C; c++) rstd[c] = 1 / Math.sqrt(v[c] + epsilon);
@@ -118,7 +118,7 @@ const batchNormGradKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
       dx[i + c] = k[c] * (d - meanD[c] - xhat * meanDx[c]);
     }
   }
-  return [outDx, outDg, outDb];
+  return outputs;
 };
 
 export function registerBatchNormKernels(): void {
@@ -141,19 +141,10 @@ export interface FusedBatchNorm {
  */
 export function fusedBatchNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number, relu: boolean): FusedBatchNorm | undefined {
   const channels = x.shape[x.rank - 1];
-  const applies =
-    fastWasmKernelsEnabled() &&
-    !!tf.getKernel(BATCH_NORM, tf.getBackend()) &&
-    x.dtype === 'float32' &&
-    gamma.dtype === 'float32' &&
-    beta.dtype === 'float32' &&
-    x.rank >= 2 &&
-    x.size > 0 &&
-    gamma.rank === 1 &&
-    beta.rank === 1 &&
-    gamma.shape[0] === channels &&
-    beta.shape[0] === channels;
-  if (!applies) return undefined;
+  // gamma and beta: float32 vectors of x's channels.
+  const perChannel = (t: tf.Tensor) => t.dtype === 'float32' && t.rank === 1 && t.shape[0] === channels;
+  const onOurKernels = fastWasmKernelsEnabled() && !!tf.getKernel(BATCH_NORM, tf.getBackend());
+  if (!onOurKernels || x.dtype !== 'float32' || x.rank < 2 || x.size === 0 || !perChannel(gamma) || !perChannel(beta)) return undefined;
   let moments: tf.Tensor[] = [];
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xIn, gIn, bIn] = args as tf.Tensor[];
