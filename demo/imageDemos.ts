@@ -3,12 +3,12 @@
  * generated scenes with their default configs (the figures in the README come from these runs).
  */
 import { generateScenes, SCENE_SETS } from '../core/data/scenes/scenes';
-import { evaluateOnScenes } from '../core/explain/sceneEvaluation';
-import { sceneAccuracy } from '../core/image/imageAccuracy';
-import { createImageModel, saveImageModel } from '../core/image/imageCheckpoint';
-import type { ImageModelKind } from '../core/image/imageModel';
-import { SCENE_CLASS_NAMES, trainImageModel } from '../core/image/imageTraining';
-import { IMAGE_TRAINING_DEFAULTS } from '../core/image/trainImageRun';
+import { evaluateOnScenes } from '../core/imageClassifiers/sceneEvaluation';
+import { sceneAccuracy } from '../core/imageClassifiers/imageAccuracy';
+import { createImageModel, saveImageModel } from '../core/imageClassifiers/imageCheckpoint';
+import type { ImageModelKind } from '../core/imageClassifiers/imageModel';
+import { SCENE_CLASS_NAMES, trainImageModel } from '../core/imageClassifiers/imageTraining';
+import { IMAGE_TRAINING_DEFAULTS } from '../core/imageClassifiers/trainImageRun';
 import type { DemoSpec } from './demos';
 
 const HELD_OUT = 500;

@@ -4,7 +4,7 @@
  */
 import { evaluateRnnSeq2seq, rnnAlignmentShare, saveRnnSeq2seq, trainRnnSeq2seq } from '../core/models/rnnSeq2seq';
 import type { RnnModelShape } from '../core/models/rnnSeq2seq/trainRnnSeq2seq';
-import { getTask } from '../core/tasks';
+import { getTask } from '../core/data/tasks';
 import type { DemoSpec } from './demos';
 import { textDemo } from './textDemos';
 

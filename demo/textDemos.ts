@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { progressLine } from '../core/cli/commands/trainCommand';
-import { getTask } from '../core/tasks';
+import { getTask } from '../core/data/tasks';
 import type { TrainProgress } from '../core/training/trainLoop';
 import type { DemoSpec } from './demos';
 

@@ -3,9 +3,9 @@
  * fixed seeds on the default small configuration (textDemos.ts trains, evaluates and saves them).
  */
 import { saveTransformer } from '../core/models/transformer/checkpoint';
-import { getTask } from '../core/tasks';
+import { getTask } from '../core/data/tasks';
 import { crossAttentionAlignment, evaluateSeq2Seq } from '../core/training/evaluate';
-import { trainTransformer, type ModelShape } from '../core/training/trainTransformer';
+import { trainTransformer, type ModelShape } from '../core/models/transformer/trainTransformer';
 import type { DemoSpec } from './demos';
 import { textDemo } from './textDemos';
 

@@ -13,8 +13,8 @@ import { CAPTION_ADAM, CAPTION_TRAINING_DEFAULTS, captionBatch, captionObjective
 import { Captioner } from '../../core/models/captioning/captioner';
 import { loadCaptioner, type CaptionerBundle } from '../../core/models/captioning/checkpoint';
 import { captionTokenizer, type CaptionAttention } from '../../core/models/captioning/config';
-import { captionImage } from '../../core/models/captioning/inspect';
-import { Rng } from '../../core/tasks/rng';
+import { captionImage } from '../../core/models/captioning/capture';
+import { Rng } from '../../core/util/rng';
 import { Adam } from '../../core/training/adam';
 import { trainStep } from '../../core/training/trainLoop';
 import { captionerDemoModel } from '../../demo/captionerDemos';

@@ -26,7 +26,7 @@ import { setFastWasmKernelsEnabled } from '../../core/backend/wasmKernels/replac
 import { greedyDecode } from '../../core/decoding/greedy';
 import { padIds, transformerStepModel } from '../../core/models/transformer/stepModel';
 import { Transformer } from '../../core/models/transformer/transformer';
-import { Rng } from '../../core/tasks/rng';
+import { Rng } from '../../core/util/rng';
 import type { BenchCase, BenchExtra } from '../benchCase';
 import { disposeTrainStepState, noEos, randomIds, trainStep, trainStepState, type TrainStepState } from './transformerBenchParts';
 

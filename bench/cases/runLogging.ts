@@ -17,9 +17,9 @@ import { defaultLoaders } from '../../core/backend/selectBackend';
 import { attentionStats } from '../../core/models/transformer/attentionStats';
 import { padIds } from '../../core/models/transformer/stepModel';
 import { Transformer } from '../../core/models/transformer/transformer';
-import { getTask } from '../../core/tasks';
+import { getTask } from '../../core/data/tasks';
 import { BOS, Tokenizer } from '../../core/text/tokenizer';
-import { trainTransformer } from '../../core/training/trainTransformer';
+import { trainTransformer } from '../../core/models/transformer/trainTransformer';
 import type { BenchCase } from '../benchCase';
 
 const STEPS = 35;

@@ -9,7 +9,7 @@ import { beamSearch } from '../../core/decoding/beamSearch';
 import { greedyDecode } from '../../core/decoding/greedy';
 import { padIds, transformerStepModel } from '../../core/models/transformer/stepModel';
 import { Transformer } from '../../core/models/transformer/transformer';
-import { Rng } from '../../core/tasks/rng';
+import { Rng } from '../../core/util/rng';
 import { BOS } from '../../core/text/tokenizer';
 import type { BenchCase } from '../benchCase';
 import { disposeTrainStepState, noEos, randomIds, trainStep, trainStepState, type TrainStepState } from './transformerBenchParts';

@@ -4,10 +4,10 @@
  * engine's Adam), and a decoder that never stops early.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { StepModel } from '../../core/decoding/seq2seqModel';
+import type { StepModel } from '../../core/decoding/stepModel';
 import { padIds } from '../../core/models/transformer/stepModel';
 import type { DecodingState, Transformer } from '../../core/models/transformer/transformer';
-import type { Rng } from '../../core/tasks/rng';
+import type { Rng } from '../../core/util/rng';
 import { Adam, clipByGlobalNorm, globalNorm } from '../../core/training/adam';
 import { labelSmoothedLoss } from '../../core/training/labelSmoothing';
 import { BOS, EOS } from '../../core/text/tokenizer';

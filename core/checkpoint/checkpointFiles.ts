@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { RpcError } from '../../protocol/rpc';
-import { writeFileAtomic } from './atomicWrite';
+import { writeFileAtomic } from '../../protocol/runFolder/atomicWrite';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';

@@ -11,7 +11,7 @@ import type { CliCommand } from './cliCommand';
 import { attentionCommand } from './commands/attentionCommand';
 import { decodeCommand } from './commands/decodeCommand';
 import { imageCommands } from './commands/imageCommands';
-import { inspectCommand } from './commands/inspect';
+import { inspectCommand } from './commands/inspectCommand';
 import { trainCommand } from './commands/trainCommand';
 
 /** Every subcommand. Add new ones here. */

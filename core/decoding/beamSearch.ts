@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { RpcError } from '../../protocol/rpc';
 import { BOS, EOS } from '../text/tokenizer';
 import { lengthPenalty, type BeamSearchResult, type Hypothesis, type SearchNode } from './searchTree';
-import type { StepModel } from './seq2seqModel';
+import type { StepModel } from './stepModel';
 
 export interface BeamSearchArgs {
   /** Beams kept per step (default 4). */

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BOS, EOS } from '../text/tokenizer';
 
 // The decoders rely on the special ids' order: <pad> 0, <bos> 1, <eos> 2, then real tokens.
-import type { StepModel } from './seq2seqModel';
+import type { StepModel } from './stepModel';
 
 export interface GreedyArgs {
   /** Rows in the batch. */

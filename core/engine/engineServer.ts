@@ -11,7 +11,7 @@ import { registerBeamHandlers } from './handlers/beamHandlers';
 import { registerCheckpointHandlers } from './handlers/checkpointHandlers';
 import { registerDiagnosticsHandlers } from './handlers/diagnosticsHandlers';
 import type { HandlerContext } from './handlers/handlerContext';
-import { ModelCache } from '../attention/modelCache';
+import { ModelCache } from '../session/modelCache';
 import { registerImageHandlers } from './handlers/imageHandlers';
 import { registerTrainingHandlers } from './handlers/trainingHandlers';
 

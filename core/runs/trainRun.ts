@@ -12,20 +12,20 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RpcError } from '../../protocol/rpc';
 import { TRAINABLE_MODELS, TrainOptions, type TrainData, type TrainableModel } from '../../protocol/training';
-import { writeFileAtomic } from '../checkpoint/atomicWrite';
-import { IMAGE_MODEL_KINDS, type ImageModelKind } from '../image/imageModel';
-import { trainImageRun } from '../image/trainImageRun';
+import { writeFileAtomic } from '../../protocol/runFolder/atomicWrite';
+import { IMAGE_MODEL_KINDS, type ImageModelKind } from '../imageClassifiers/imageModel';
+import { trainImageRun } from '../imageClassifiers/trainImageRun';
 import { CAPTIONER_MODEL, trainCaptioner } from '../models/captioning/trainCaptioner';
 import { trainRnnSeq2seq } from '../models/rnnSeq2seq/trainRnnSeq2seq';
-import { getTask, TASK_NAMES } from '../tasks';
-import { datasetFromPairs, type Seq2SeqDataset } from '../tasks/task';
+import { getTask, TASK_NAMES } from '../data/tasks';
+import { datasetFromPairs, type Seq2SeqDataset } from '../data/tasks/task';
 import { describeProblems, readPlainText, readTsvCorpus } from '../text/corpus';
-import { trainTransformer } from '../training/trainTransformer';
+import { trainTransformer } from '../models/transformer/trainTransformer';
 import type { RunLoopArgs } from '../training/runLoopArgs';
 import type { TrainProgress } from '../training/trainLoop';
-import { CONFIG_JSON, METRICS_JSONL, type RunConfig } from './runFormat';
-import { readMetrics } from './runWriter';
-import { DATA_JSON, PROCESS_JSON, processAlive, type RunDataFile, type RunProcessFile } from './runReader';
+import { CONFIG_JSON, METRICS_JSONL, type RunConfig } from '../../protocol/runFolder/format';
+import { readMetrics } from '../training/runWriter';
+import { DATA_JSON, PROCESS_JSON, processAlive, type RunDataFile, type RunProcessFile } from '../../protocol/runFolder/reader';
 
 /** The training loop's progress, with each model's held-out figure under one name. */
 export interface RunProgress extends Omit<TrainProgress, 'evalExactMatch'> {

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { greedyDecode } from '../decoding/greedy';
-import type { StepModel } from '../decoding/seq2seqModel';
+import type { StepModel } from '../decoding/stepModel';
 import type { TransformerBundle } from '../models/transformer/checkpoint';
 import { padIds, transformerStepModel } from '../models/transformer/stepModel';
 import { BOS, type Tokenizer } from '../text/tokenizer';

@@ -5,8 +5,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import { RpcError } from '../../protocol/rpc';
 import { padIds } from '../models/transformer/stepModel';
-import type { Rng } from '../tasks/rng';
-import type { Seq2SeqDataset } from '../tasks/task';
+import type { Rng } from '../util/rng';
+import type { Seq2SeqDataset } from '../data/tasks/task';
 import { BOS, EOS, type Tokenizer } from '../text/tokenizer';
 
 export interface TeacherForcingBatch {

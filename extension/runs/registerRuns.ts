@@ -6,8 +6,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { RunSummary } from '../../core/runs/runReader';
-import { TASK_NAMES } from '../../core/tasks';
+import type { RunSummary } from '../../protocol/runFolder/reader';
+import { TASK_NAMES } from '../../core/data/tasks';
 import { TrainOptions, TRAINABLE_MODELS, type TrainData, type TrainableModel } from '../../protocol/training';
 import type { EngineSupervisor } from '../engine/engineSupervisor';
 import type { ActiveModel } from '../model/activeModel';

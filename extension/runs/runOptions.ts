@@ -1,6 +1,6 @@
 /** Training options as the user edits them: from the setting, and from an existing run (duplicate). */
-import type { RunConfig } from '../../core/runs/runFormat';
-import type { RunDataFile } from '../../core/runs/runReader';
+import type { RunConfig } from '../../protocol/runFolder/format';
+import type { RunDataFile } from '../../protocol/runFolder/reader';
 import { TrainOptions, type TrainData, type TrainableModel } from '../../protocol/training';
 
 const NUMERIC_FROM_TRAINING = ['steps', 'batchSize', 'warmup', 'learningRateFactor', 'learningRate', 'labelSmoothing', 'clipNorm', 'checkpointEvery', 'evalEvery'] as const;

@@ -6,7 +6,7 @@
  * (PanelWebview).
  */
 import * as vscode from 'vscode';
-import { MetricsFollower } from '../../core/runs/runReader';
+import { MetricsFollower } from '../../protocol/runFolder/reader';
 import { hostRunsPanelSide, runsPanelSide, type PanelRun } from '../../protocol/runsPanel';
 import { PanelWebview, type PanelPage } from '../panels/panelWebview';
 import { chartRecord } from './runsPanelData';

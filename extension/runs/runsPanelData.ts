@@ -1,5 +1,5 @@
 /** What the charts panel is sent for one metrics line (no vscode, so it is unit-tested). */
-import type { MetricsRecord } from '../../core/runs/runFormat';
+import type { MetricsRecord } from '../../protocol/runFolder/format';
 import type { ChartRecord } from '../../protocol/runsPanel';
 
 /** A metrics line reduced to what the charts draw: step, loss, accuracy, learning rate, attention statistics. */

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { listRuns, type RunSummary } from '../../core/runs/runReader';
+import { listRuns, type RunSummary } from '../../protocol/runFolder/reader';
 
 export const RUNS_FOLDER_SETTING = 'attentionDebugger.runs.folder';
 const DEFAULT_RUNS_FOLDER = '.attention-runs';

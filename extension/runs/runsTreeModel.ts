@@ -3,8 +3,8 @@
  * runs grouped by model and task, each with its status, step and last loss; a run's children are
  * its checkpoints and samples.
  */
-import type { RunSummary } from '../../core/runs/runReader';
-import type { SampleRecord } from '../../core/runs/runFormat';
+import type { RunSummary } from '../../protocol/runFolder/reader';
+import type { SampleRecord } from '../../protocol/runFolder/format';
 import type { TrainableModel } from '../../protocol/training';
 
 export type RunsNode =

@@ -1,7 +1,7 @@
 /** The "Training Runs" view: the shape comes from runsTreeModel.ts, this file makes tree items. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { readSamples } from '../../core/runs/runReader';
+import { readSamples } from '../../protocol/runFolder/reader';
 import type { RunsStore } from './runsStore';
 import {
   checkpointNodes,

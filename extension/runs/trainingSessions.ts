@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { markRunFailed } from '../../core/runs/runReader';
+import { markRunFailed } from '../../protocol/runFolder/reader';
 import { RpcError, type Progress } from '../../protocol/rpc';
 import type { TrainOutcome, TrainStartParams } from '../../protocol/training';
 import type { EngineSupervisor } from '../engine/engineSupervisor';

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { RpcError } from '../../../protocol/rpc';
-import type { TextModel } from '../../attention/textModel';
+import type { TextModel } from '../../session/textModel';
 import { beamSearch } from '../../decoding/beamSearch';
 import { greedyDecode } from '../../decoding/greedy';
 import { BOS, EOS } from '../../text/tokenizer';

@@ -10,11 +10,11 @@ import * as path from 'node:path';
 import { RpcError } from '../../../protocol/rpc';
 import { generateScenes, SCENE_SETS } from '../../data/scenes/scenes';
 import { HEAD_FUSIONS, type HeadFusion } from '../../explain/attentionRollout';
-import { evaluateOnScenes } from '../../explain/sceneEvaluation';
+import { evaluateOnScenes } from '../../imageClassifiers/sceneEvaluation';
 import { encodeRgbPng } from '../../image/encodePng';
-import { ImageExplainer } from '../../image/imageExplainer';
-import { loadImageModel } from '../../image/imageCheckpoint';
-import { IMAGE_MODEL_KINDS, type ImageModelKind } from '../../image/imageModel';
+import { ImageExplainer } from '../../imageClassifiers/imageExplainer';
+import { loadImageModel } from '../../imageClassifiers/imageCheckpoint';
+import { IMAGE_MODEL_KINDS, type ImageModelKind } from '../../imageClassifiers/imageModel';
 import type { CliCommand } from '../cliCommand';
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;

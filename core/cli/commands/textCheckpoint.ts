@@ -5,8 +5,8 @@
  * reads them as <unk>.
  */
 import { RpcError } from '../../../protocol/rpc';
-import { loadTextModel, type TextModel } from '../../attention/textModel';
-import { resolveCheckpoint } from '../../models/transformer/resolveCheckpoint';
+import { loadTextModel, type TextModel } from '../../session/textModel';
+import { resolveCheckpoint } from '../../checkpoint/resolveCheckpoint';
 
 /** A model.json, a checkpoint folder, a run folder (its newest checkpoint) or demo:<name>, loaded. */
 export async function loadTextModelFrom(spec: string): Promise<TextModel> {

@@ -2,13 +2,13 @@
 import * as path from 'node:path';
 import { RpcError } from '../../../protocol/rpc';
 import { ATTENTION_SCORES, CAPTION_ATTENTIONS, RECURRENT_CELLS, TRAINABLE_MODELS, type TrainableModel, type TrainData } from '../../../protocol/training';
-import { IMAGE_MODEL_KINDS } from '../../image/imageModel';
-import { IMAGE_TRAINING_DEFAULTS } from '../../image/trainImageRun';
+import { IMAGE_MODEL_KINDS } from '../../imageClassifiers/imageModel';
+import { IMAGE_TRAINING_DEFAULTS } from '../../imageClassifiers/trainImageRun';
 import { CAPTIONER_MODEL } from '../../models/captioning/trainCaptioner';
 import { trainRun } from '../../runs/trainRun';
-import { getTask, TASK_NAMES } from '../../tasks';
+import { getTask, TASK_NAMES } from '../../data/tasks';
 import type { TokenizerKind } from '../../text/tokenizer';
-import type { TrainProgress } from '../../training/trainTransformer';
+import type { TrainProgress } from '../../models/transformer/trainTransformer';
 import type { CliCommand } from '../cliCommand';
 
 const MODELS: readonly string[] = TRAINABLE_MODELS;

@@ -1,5 +1,5 @@
 /**
- * Seeds for scenes. Scenes draw from the engine's one seeded generator (core/tasks/rng.ts); each
+ * Seeds for scenes. Scenes draw from the engine's one seeded generator (core/util/rng.ts); each
  * scene gets its own seed from its set's seed and its index, so scenes are independent.
  */
 

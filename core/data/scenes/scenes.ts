@@ -7,7 +7,7 @@
  * Pixel layout: HWC, row-major, float32 in [0, 1] (`pixels[(y * size + x) * 3 + c]`).
  * Boxes: pixel coordinates, x0/y0 inclusive, x1/y1 exclusive, tight around the painted pixels.
  */
-import { Rng } from '../../tasks/rng';
+import { Rng } from '../../util/rng';
 import { sceneSeed } from './sceneRng';
 
 export const SHAPES = ['circle', 'square', 'triangle', 'cross', 'ring'] as const;

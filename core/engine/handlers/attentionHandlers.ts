@@ -1,6 +1,6 @@
-import { layerPage, queryKeyDetail, thumbnails, topKeys, topQueries } from '../../attention/attentionPages';
-import { listDemoCheckpoints } from '../../attention/demoList';
-import { CaptureStore, captureText } from '../../attention/textAttention';
+import { layerPage, queryKeyDetail, thumbnails, topKeys, topQueries } from '../../session/attentionPages';
+import { listDemoCheckpoints } from '../../checkpoint/demoCheckpoints';
+import { CaptureStore, captureText } from '../../session/captureText';
 import { RpcError } from '../../../protocol/rpc';
 import type { HandlerContext } from './handlerContext';
 

@@ -1,7 +1,7 @@
 /** Beam search with its tree, and the attention behind one node of it, for the beam-tree panel. */
-import type { ModelCache } from '../../attention/modelCache';
-import { NotATextModelError } from '../../attention/textModel';
-import { BeamDecodeStore, decodeWithTree, nodeAttention } from '../../decoding/beamTrees';
+import type { ModelCache } from '../../session/modelCache';
+import { NotATextModelError } from '../../session/textModel';
+import { BeamDecodeStore, decodeWithTree, nodeAttention } from '../../session/beamDecodes';
 import { RpcError } from '../../../protocol/rpc';
 import type { HandlerContext } from './handlerContext';
 

@@ -1,5 +1,5 @@
 import type { EngineInfo } from '../../../protocol/engine';
-import type { ModelCache } from '../../attention/modelCache';
+import type { ModelCache } from '../../session/modelCache';
 import type { EngineEndpoint } from '../engineServer';
 
 /** What every group of request handlers gets: the endpoint to register on, a promise of the ready

@@ -11,15 +11,15 @@ import { RpcError } from '../../../protocol/rpc';
 import type { TensorPayload } from '../../../protocol/tensor';
 import type { AttentionDims } from '../../explain/attentionRollout';
 import { decodeImageFile } from '../../image/decodeImage';
-import { imageCheckpointRole } from '../../image/imageCheckpointFormat';
-import { ImageExplainerCache } from '../../image/imageExplainerCache';
-import { vitRolloutMaps, type ImageExplainer, type ImageMap, type VitAttentionDetail } from '../../image/imageExplainer';
-import { LoadedCheckpointCache } from '../../image/loadedCheckpointCache';
+import { imageCheckpointRole } from '../../imageClassifiers/imageCheckpointFormat';
+import { ImageExplainerCache } from '../../imageClassifiers/imageExplainerCache';
+import { vitRolloutMaps, type ImageExplainer, type ImageMap, type VitAttentionDetail } from '../../imageClassifiers/imageExplainer';
+import { LoadedCheckpointCache } from '../../checkpoint/checkpointCache';
 import { resizeRgb } from '../../image/resizeImage';
 import { captionImage, loadCaptioner, type CaptionerBundle } from '../../models/captioning';
 import { VitModel } from '../../models/vit/vit';
 import { vitGrid } from '../../models/vit/vitConfig';
-import { resolveCheckpoint } from '../../models/transformer/resolveCheckpoint';
+import { resolveCheckpoint } from '../../checkpoint/resolveCheckpoint';
 import type { HandlerContext } from './handlerContext';
 
 /** Explanations kept for page requests (a ViT-Base one is ~45 MB with its gradients). */

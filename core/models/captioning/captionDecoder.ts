@@ -12,12 +12,12 @@
  * seq2seq's (one implementation). alpha_t is the word's attention map, also for hard attention.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../../tasks/rng';
+import type { Rng } from '../../util/rng';
 import { AttentionScore } from '../rnnSeq2seq/attentionScore';
 import { createLstmCell } from '../rnnSeq2seq/lstmCell';
 import type { RecurrentCell, RecurrentState } from '../rnnSeq2seq/recurrentCell';
-import { createLinear, linear, type LinearWeights } from '../transformer/linear';
-import type { ParamStore } from '../transformer/params';
+import { createLinear, linear, type LinearWeights } from '../../nn/linear';
+import type { ParamStore } from '../../nn/paramStore';
 import { gridSide, type CaptionerConfig } from './config';
 import { DistancePrior } from './distancePrior';
 

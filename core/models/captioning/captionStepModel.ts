@@ -1,6 +1,6 @@
 /** The captioner as a StepModel for the shared decoders (greedy, beam): one row per image. */
 import * as tf from '@tensorflow/tfjs';
-import type { StepModel } from '../../decoding/seq2seqModel';
+import type { StepModel } from '../../decoding/stepModel';
 import type { CaptionDecodingState, Captioner } from './captioner';
 
 export interface CaptionStepModelArgs {

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { RpcError } from '../../../protocol/rpc';
 import type { Scene } from '../../data/scenes/scenes';
-import type { Rng } from '../../tasks/rng';
+import type { Rng } from '../../util/rng';
 import { BOS, EOS, type Tokenizer } from '../../text/tokenizer';
 import type { StepLoss } from '../../training/trainLoop';
 import { padIds } from '../transformer/stepModel';

@@ -6,11 +6,11 @@
  * Maps: [B, T, L] with L = side x side grid locations, row-major (l = y * side + x); each row sums to 1.
  */
 import * as tf from '@tensorflow/tfjs';
-import { pickRows } from '../common/pickRows';
+import { pickRows } from '../../nn/pickRows';
 import { RpcError } from '../../../protocol/rpc';
-import { Rng } from '../../tasks/rng';
+import { Rng } from '../../util/rng';
 import type { RecurrentState } from '../rnnSeq2seq/recurrentCell';
-import { ParamStore } from '../transformer/params';
+import { ParamStore } from '../../nn/paramStore';
 import { CaptionDecoder, type GridMemory, type LocationChoice } from './captionDecoder';
 import { CnnEncoder } from './cnnEncoder';
 import { gridSide, resolveCaptionerConfig, type CaptionerArgs, type CaptionerConfig } from './config';

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { RpcError } from '../../../protocol/rpc';
-import type { ParamStore } from '../transformer/params';
+import type { ParamStore } from '../../nn/paramStore';
 import { gridSide } from './config';
 
 export interface CnnEncoderArgs {

@@ -10,7 +10,7 @@
  * score alone (one state against each cell) finds hard to express.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ParamStore } from '../transformer/params';
+import type { ParamStore } from '../../nn/paramStore';
 
 export class DistancePrior {
   /** [D, F] learned value per whole-cell distance and feature. */

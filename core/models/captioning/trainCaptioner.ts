@@ -6,8 +6,8 @@
  */
 import type { TrainableModel } from '../../../protocol/training';
 import { generateScenes, SCENE_SETS } from '../../data/scenes/scenes';
-import type { SampleRecord } from '../../runs/runFormat';
-import { RunWriter } from '../../runs/runWriter';
+import type { SampleRecord } from '../../../protocol/runFolder/format';
+import { RunWriter } from '../../training/runWriter';
 import type { RunLoopArgs } from '../../training/runLoopArgs';
 import { resumeRun, runTrainingLoop, type LoopEvaluation, type LoopStart, type TrainProgress } from '../../training/trainLoop';
 import { CAPTION_ADAM, CAPTION_TRAINING_DEFAULTS, captionBatch, captionLearningRate, captionObjective, disposeCaptionBatch, type CaptionTrainerArgs } from './captionTraining';

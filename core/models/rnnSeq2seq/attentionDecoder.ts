@@ -10,8 +10,8 @@
  * the query is the previous decoder state, so the alignment of step t is known before its token.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createLinear, linear, type LinearWeights } from '../transformer/linear';
-import type { ParamStore } from '../transformer/params';
+import { createLinear, linear, type LinearWeights } from '../../nn/linear';
+import type { ParamStore } from '../../nn/paramStore';
 import { AttentionScore } from './attentionScore';
 import type { RnnSeq2seqConfig } from './config';
 import { createRecurrentCell, type RecurrentCell, type RecurrentState } from './recurrentCell';

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { RpcError } from '../../../protocol/rpc';
-import type { ParamStore } from '../transformer/params';
+import type { ParamStore } from '../../nn/paramStore';
 import type { ScoreKind } from './config';
 
 export interface AttentionScoreArgs {

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { RpcError } from '../../../protocol/rpc';
 import { PAD } from '../../text/tokenizer';
-import type { ParamStore } from '../transformer/params';
+import type { ParamStore } from '../../nn/paramStore';
 import type { RecurrentKind } from './config';
 import { createRecurrentCell, maskedState, type RecurrentCell, type RecurrentState } from './recurrentCell';
 

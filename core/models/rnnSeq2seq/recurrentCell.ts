@@ -5,7 +5,7 @@
  * Axis order: x [B, dIn], h and c [B, units].
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { ParamStore } from '../transformer/params';
+import type { ParamStore } from '../../nn/paramStore';
 import type { RecurrentKind } from './config';
 import { createGruCell } from './gruCell';
 import { createLstmCell } from './lstmCell';

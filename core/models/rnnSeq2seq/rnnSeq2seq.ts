@@ -7,10 +7,10 @@
  * predicts target token t.
  */
 import * as tf from '@tensorflow/tfjs';
-import { pickRows } from '../common/pickRows';
+import { pickRows } from '../../nn/pickRows';
 import { RpcError } from '../../../protocol/rpc';
-import { Rng } from '../../tasks/rng';
-import { ParamStore } from '../transformer/params';
+import { Rng } from '../../util/rng';
+import { ParamStore } from '../../nn/paramStore';
 import { AttentionDecoder, type AttentionMemory } from './attentionDecoder';
 import { BiRnnEncoder } from './birnnEncoder';
 import { resolveRnnSeq2seqConfig, type RnnSeq2seqArgs, type RnnSeq2seqConfig } from './config';

@@ -1,6 +1,6 @@
 /** The RNN seq2seq as a StepModel for the shared decoders (greedy, beam): its state is the recurrent one. */
 import * as tf from '@tensorflow/tfjs';
-import type { StepModel } from '../../decoding/seq2seqModel';
+import type { StepModel } from '../../decoding/stepModel';
 import { padIds } from '../transformer/stepModel';
 import type { RnnDecodingState, RnnSeq2seq } from './rnnSeq2seq';
 

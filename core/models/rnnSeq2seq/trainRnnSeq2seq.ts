@@ -4,9 +4,9 @@
  * recurrent models), gradient clipping, the run format, resume and cancellation.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { AttentionStat, SampleRecord } from '../../runs/runFormat';
-import { RunWriter } from '../../runs/runWriter';
-import type { Seq2SeqDataset } from '../../tasks/task';
+import type { AttentionStat, SampleRecord } from '../../../protocol/runFolder/format';
+import { RunWriter } from '../../training/runWriter';
+import type { Seq2SeqDataset } from '../../data/tasks/task';
 import { Tokenizer } from '../../text/tokenizer';
 import { labelSmoothedLoss } from '../../training/labelSmoothing';
 import type { RunLoopArgs } from '../../training/runLoopArgs';

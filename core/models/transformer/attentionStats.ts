@@ -1,6 +1,6 @@
 /** Per-head attention statistics for the metrics file: mean row entropy and share on the first key. */
 import * as tf from '@tensorflow/tfjs';
-import type { AttentionStat } from '../../runs/runFormat';
+import type { AttentionStat } from '../../../protocol/runFolder/format';
 import { PAD } from '../../text/tokenizer';
 import type { AttentionKind, ForwardResult } from './transformer';
 

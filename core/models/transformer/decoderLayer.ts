@@ -8,9 +8,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerDims, SubLayerOptions } from './encoderLayer';
 import { createFeedForward, feedForward, type FeedForwardWeights } from './feedForward';
-import { createLayerNorm, layerNorm, type LayerNormWeights } from './linear';
+import { createLayerNorm, layerNorm, type LayerNormWeights } from '../../nn/linear';
 import { createMha, multiHeadAttention, projectKeyValue, type KeyValue, type MhaWeights } from './multiHeadAttention';
-import type { ParamStore } from './params';
+import type { ParamStore } from '../../nn/paramStore';
 
 export interface DecoderLayerWeights {
   self: MhaWeights;

@@ -3,9 +3,9 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { createFeedForward, feedForward, type FeedForwardWeights } from './feedForward';
-import { createLayerNorm, layerNorm, type LayerNormWeights } from './linear';
+import { createLayerNorm, layerNorm, type LayerNormWeights } from '../../nn/linear';
 import { createMha, multiHeadAttention, projectKeyValue, type MhaWeights } from './multiHeadAttention';
-import type { ParamStore } from './params';
+import type { ParamStore } from '../../nn/paramStore';
 
 export interface EncoderLayerWeights {
   self: MhaWeights;

@@ -1,7 +1,7 @@
 /** Position-wise feed-forward network: relu(x W1 + b1) W2 + b2, [B, T, D] -> [B, T, D]. */
 import * as tf from '@tensorflow/tfjs';
-import { createLinear, linear, type LinearWeights } from './linear';
-import type { ParamStore } from './params';
+import { createLinear, linear, type LinearWeights } from '../../nn/linear';
+import type { ParamStore } from '../../nn/paramStore';
 
 export interface FeedForwardWeights {
   inner: LinearWeights;

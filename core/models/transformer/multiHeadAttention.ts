@@ -7,8 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { RpcError } from '../../../protocol/rpc';
-import { createLinear, linear, type LinearWeights } from './linear';
-import type { ParamStore } from './params';
+import { createLinear, linear, type LinearWeights } from '../../nn/linear';
+import type { ParamStore } from '../../nn/paramStore';
 
 export interface MhaWeights {
   heads: number;

@@ -1,6 +1,6 @@
 /** The Transformer as a StepModel for the decoders (greedy, beam): incremental with a key/value cache. */
 import * as tf from '@tensorflow/tfjs';
-import type { StepModel } from '../../decoding/seq2seqModel';
+import type { StepModel } from '../../decoding/stepModel';
 import { PAD } from '../../text/tokenizer';
 import type { DecodingState, ForwardOptions, Transformer } from './transformer';
 

@@ -11,16 +11,16 @@
  * logits [B, T, V].
  */
 import * as tf from '@tensorflow/tfjs';
-import { pickRows } from '../common/pickRows';
+import { pickRows } from '../../nn/pickRows';
 import { RpcError } from '../../../protocol/rpc';
-import { Rng } from '../../tasks/rng';
+import { Rng } from '../../util/rng';
 import { resolveConfig, type TransformerArgs, type TransformerConfig } from './config';
 import { createDecoderLayer, decoderLayer, type DecoderLayerWeights } from './decoderLayer';
 import { createEncoderLayer, encoderLayer, type EncoderLayerWeights } from './encoderLayer';
-import { createLinear, linear, type LinearWeights } from './linear';
+import { createLinear, linear, type LinearWeights } from '../../nn/linear';
 import { causalBias, paddingBias } from './masks';
 import { projectKeyValue, type KeyValue } from './multiHeadAttention';
-import { ParamStore } from './params';
+import { ParamStore } from '../../nn/paramStore';
 import { positionalEncoding } from './positionalEncoding';
 
 export type AttentionKind = 'encoder-self' | 'decoder-self' | 'cross';

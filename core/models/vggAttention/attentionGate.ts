@@ -9,7 +9,7 @@
  * A [B, h, w] (sums to 1 over h, w); attended [B, Cl].
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ParamStore } from '../../image/paramStore';
+import type { ParamStore } from '../../nn/imageParamStore';
 
 export interface GateOutput {
   attended: tf.Tensor2D;

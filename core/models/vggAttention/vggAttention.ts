@@ -12,8 +12,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fusedBatchNorm } from '../../backend/wasmKernels/batchNorm';
-import type { ImageModel } from '../../image/imageModel';
-import { ParamStore } from '../../image/paramStore';
+import type { ImageModel } from '../../imageClassifiers/imageModel';
+import { ParamStore } from '../../nn/imageParamStore';
 import { addGateParams, attentionGate } from './attentionGate';
 import { resolveVggAttentionConfig, VGG16_CONVS_PER_BLOCK, vggWidths, type VggAttentionArgs, type VggAttentionConfig } from './vggAttentionConfig';
 

@@ -8,9 +8,9 @@
  * 1 + r * grid + c = patch at row r, column c; attention [B, heads, T(query), T(key)], rows sum to 1.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ImageModel } from '../../image/imageModel';
-import { ParamStore } from '../../image/paramStore';
-import { layerNorm } from '../common/layerNorm';
+import type { ImageModel } from '../../imageClassifiers/imageModel';
+import { ParamStore } from '../../nn/imageParamStore';
+import { layerNorm } from '../../nn/layerNorm';
 import { dense, gelu } from './layers';
 import { resolveVitConfig, vitGrid, type VitArgs, type VitConfig } from './vitConfig';
 

@@ -9,7 +9,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { registerMissingWasmKernels } from '../../../core/backend/wasmKernels';
 import { LAYER_NORM, LAYER_NORM_GRAD, fusedLayerNorm } from '../../../core/backend/wasmKernels/layerNorm';
 import { setFastWasmKernelsEnabled } from '../../../core/backend/wasmKernels/replaceKernel';
-import { layerNorm } from '../../../core/models/transformer/linear';
+import { layerNorm } from '../../../core/nn/linear';
 
 const TOLERANCE = 1e-5;
 

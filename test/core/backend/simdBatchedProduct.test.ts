@@ -5,7 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { createSimdBatchedProduct } from '../../../core/backend/wasmKernels/simdBatchedProduct';
-import { Rng } from '../../../core/tasks/rng';
+import { Rng } from '../../../core/util/rng';
 
 function reference(a: Float32Array, b: Float32Array, batch: number, m: number, k: number, n: number, ta: boolean, tb: boolean): Float64Array {
   const out = new Float64Array(batch * m * n);

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { attentionCommand } from '../../../core/cli/commands/attentionCommand';
 import { decodeCommand } from '../../../core/cli/commands/decodeCommand';
-import { useWasm } from '../transformer/wasmBackend';
+import { useWasm } from '../models/transformer/wasmBackend';
 
 const RNN = 'demo:rnn-seq2seq-reverse';
 

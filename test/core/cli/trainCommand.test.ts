@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { trainCommand } from '../../../core/cli/commands/trainCommand';
-import { useWasm } from '../transformer/wasmBackend';
+import { useWasm } from '../models/transformer/wasmBackend';
 
 async function quietly(fn: () => Promise<number>): Promise<{ code: number; out: string }> {
   const log = console.log;

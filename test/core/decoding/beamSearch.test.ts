@@ -7,7 +7,7 @@ import { checkTree, lengthPenalty, type SearchTree } from '../../../core/decodin
 import { transformerStepModel } from '../../../core/models/transformer/stepModel';
 import { Transformer } from '../../../core/models/transformer/transformer';
 import { EOS } from '../../../core/text/tokenizer';
-import { useWasm } from '../transformer/wasmBackend';
+import { useWasm } from '../models/transformer/wasmBackend';
 
 const V = 10;
 

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { queryRows } from '../../../core/engine/handlers/imageHandlers';
-import { createImageModel, saveImageModel } from '../../../core/image/imageCheckpoint';
+import { createImageModel, saveImageModel } from '../../../core/imageClassifiers/imageCheckpoint';
 import { EngineSupervisor } from '../../../extension/engine/engineSupervisor';
 import { rejection, wasmEngine } from '../../engineProcess';
 import { repoRoot } from '../../repoRoot';

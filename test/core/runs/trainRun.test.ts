@@ -4,8 +4,8 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { readRun } from '../../../core/runs/runReader';
-import { readMetrics } from '../../../core/runs/runWriter';
+import { readRun } from '../../../protocol/runFolder/reader';
+import { readMetrics } from '../../../core/training/runWriter';
 import { trainRun } from '../../../core/runs/trainRun';
 import type { TrainOptions } from '../../../protocol/training';
 

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Adam, clipByGlobalNorm, globalNorm } from '../../../core/training/adam';
 import { labelSmoothedLoss } from '../../../core/training/labelSmoothing';
 import { warmupLearningRate } from '../../../core/training/schedule';
-import { useWasm } from '../transformer/wasmBackend';
+import { useWasm } from '../models/transformer/wasmBackend';
 
 /** KL(q || softmax(logits)) averaged over non-pad rows, computed directly. */
 function directKl(logits: number[][], targets: number[], eps: number): number {

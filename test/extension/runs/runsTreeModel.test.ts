@@ -1,6 +1,6 @@
 /** The runs sidebar's shape and the charts' data functions, without VS Code or a browser. */
 import * as assert from 'node:assert/strict';
-import type { RunSummary } from '../../../core/runs/runReader';
+import type { RunSummary } from '../../../protocol/runFolder/reader';
 import { optionsFromConfig, dataFromRun, parseOptionsJson } from '../../../extension/runs/runOptions';
 import { chartRecord } from '../../../extension/runs/runsPanelData';
 import {
