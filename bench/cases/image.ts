@@ -47,7 +47,7 @@ function trainCase(kind: ImageModelKind): BenchCase {
     },
     run: (s) => {
       const { model, batch, optimizer } = s as TrainState;
-      const r = trainStep(imageObjective(model), batch, new Rng(1), model.params.trainable(), optimizer, 1e-3, 1);
+      const r = trainStep(imageObjective(model), batch, new Rng(1), model.params.variables(), optimizer, 1e-3, 1);
       model.afterTrainStep?.();
       return { loss: Number(r.loss.toFixed(3)) };
     },

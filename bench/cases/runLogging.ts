@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { defaultLoaders } from '../../core/backend/selectBackend';
 import { attentionStats } from '../../core/models/transformer/attentionStats';
-import { padIds } from '../../core/models/transformer/stepModel';
+import { padIds } from '../../core/nn/padding';
 import { Transformer } from '../../core/models/transformer/transformer';
 import { getTask } from '../../core/data/tasks';
 import { BOS, Tokenizer } from '../../core/text/tokenizer';

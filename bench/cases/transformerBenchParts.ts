@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { StepModel } from '../../core/decoding/stepModel';
-import { padIds } from '../../core/models/transformer/stepModel';
+import { padIds } from '../../core/nn/padding';
 import type { DecodingState, Transformer } from '../../core/models/transformer/transformer';
 import type { Rng } from '../../core/util/rng';
 import { Adam, clipByGlobalNorm, globalNorm } from '../../core/training/adam';

@@ -8,8 +8,7 @@ import * as path from 'node:path';
 import { RpcError } from '../../protocol/rpc';
 import { MODEL_JSON } from './checkpointFiles';
 import { CHECKPOINTS_DIR, CONFIG_JSON } from '../../protocol/runFolder/format';
-import { latestCheckpoint } from '../training/runWriter';
-import { loadTransformer, type TransformerBundle } from '../models/transformer/checkpoint';
+import { latestCheckpoint } from './runCheckpoints';
 
 /** demo/checkpoints/ of this package (the CLI and engine run from dist/core/, tests from dist/test/...). */
 export function demoCheckpointsRoot(): string {
@@ -36,8 +35,4 @@ export async function resolveCheckpoint(spec: string): Promise<string> {
     return latest.dir;
   }
   return p;
-}
-
-export async function loadTransformerFrom(spec: string): Promise<TransformerBundle> {
-  return loadTransformer(await resolveCheckpoint(spec));
 }

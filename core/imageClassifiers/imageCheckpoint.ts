@@ -4,7 +4,6 @@
  * its topology holds the resolved config, so loading rebuilds the same model before the weights.
  */
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { RpcError } from '../../protocol/rpc';
 import { readCheckpoint, writeCheckpoint } from '../checkpoint/checkpointFiles';
 import { VitModel } from '../models/vit/vit';
@@ -30,7 +29,7 @@ export function createImageModel(kind: ImageModelKind, config: Record<string, un
 }
 
 export async function saveImageModel(model: ImageModel, dir: string, classNames: string[], metadata: Record<string, unknown> = {}): Promise<void> {
-  const { data, specs } = await tf.io.encodeWeights(model.params.named());
+  const { data, specs } = model.params.toWeights();
   const topology: ImageModelTopology = { kind: model.kind, config: model.config, classNames };
   await writeCheckpoint(dir, { format: model.kind, modelTopology: topology, weightSpecs: specs, weightData: data, metadata });
 }
@@ -59,14 +58,11 @@ export async function loadImageModel(modelJsonOrDir: string): Promise<LoadedImag
   } catch (err) {
     throw new RpcError('invalid-checkpoint', `${file}: its ${a.format} config is invalid: ${(err as Error).message}`);
   }
-  const values = tf.io.decodeWeights(a.weightData, a.weightSpecs);
   try {
-    model.params.assignAll(file, values);
+    model.params.load(file, a.weightSpecs, a.weightData);
   } catch (err) {
     model.dispose();
     throw err;
-  } finally {
-    tf.dispose(Object.values(values));
   }
   if (topology.classNames.length !== model.numClasses) {
     model.dispose();

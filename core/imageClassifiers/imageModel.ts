@@ -3,7 +3,7 @@
  * explainers. Images enter as x [batch, size, size, 3], HWC float32 in [0, 1].
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { ParamStore } from '../nn/imageParamStore';
+import type { ParamStore } from '../nn/paramStore';
 
 export const IMAGE_MODEL_KINDS = ['vit', 'vgg-attention'] as const;
 export type ImageModelKind = (typeof IMAGE_MODEL_KINDS)[number];

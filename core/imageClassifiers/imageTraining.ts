@@ -14,7 +14,6 @@ import type { RunLoopArgs } from '../training/runLoopArgs';
 import { runTrainingLoop, type LoopEvaluation, type LoopModel, type LoopResult, type LoopStart, type StepLoss } from '../training/trainLoop';
 import { saveImageModel } from './imageCheckpoint';
 import type { ImageModel } from './imageModel';
-import type { ParamStore } from '../nn/imageParamStore';
 
 export interface ImageTrainArgs {
   /** Optimiser steps (default 1500). */
@@ -76,13 +75,6 @@ export function imageObjective(model: ImageModel): (b: SceneBatch) => StepLoss {
   };
 }
 
-/** The trainable weights are what the loop updates; every weight goes by its stable name, which the
- * optimizer state in a checkpoint uses. */
-function loopParams(store: ParamStore): LoopModel<SceneBatch>['params'] {
-  const named = () => Object.entries(store.named()) as [string, tf.Variable][];
-  return { variables: () => store.trainable(), nameMap: () => new Map(named().map(([name, v]) => [v, name])), byName: () => new Map(named()) };
-}
-
 /**
  * `model` as the loop trains it. The scene stream is cut into batches in order, the one after the
  * steps done so far for each step, so a resumed run goes on with the scenes it would have seen.
@@ -93,7 +85,7 @@ function imageLoopModel(model: ImageModel, args: ImageTrainArgs & { steps: numbe
   const warmup = args.warmupSteps ?? Math.max(1, Math.round(steps * 0.05));
   const seed = args.sceneSeed ?? SCENE_SETS.train;
   return {
-    params: loopParams(model.params),
+    params: model.params,
     task: 'scenes',
     batch: (_rng, size, done) => {
       const fixed = loop.fixedBatch;

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { RpcError } from '../../protocol/rpc';
 import { writeFileAtomic } from '../../protocol/runFolder/atomicWrite';
-import { MODEL_JSON, readCheckpoint } from '../checkpoint/checkpointFiles';
+import { latestCheckpoint } from '../checkpoint/runCheckpoints';
 import {
   CHECKPOINTS_DIR,
   CONFIG_JSON,
@@ -58,27 +58,6 @@ export async function readMetrics(runDir: string): Promise<ReadMetricsResult> {
     }
   });
   return { records, skippedLines };
-}
-
-/** The newest checkpoint folder whose files are complete and match their checksum, or undefined. */
-export async function latestCheckpoint(runDir: string): Promise<{ dir: string; step: number } | undefined> {
-  const root = path.join(runDir, CHECKPOINTS_DIR);
-  const names = await fs.readdir(root).catch(() => [] as string[]);
-  const steps = names
-    .map((n) => /^step-(\d+)$/.exec(n))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ name: m[0], step: Number(m[1]) }))
-    .sort((a, b) => b.step - a.step);
-  for (const s of steps) {
-    const dir = path.join(root, s.name);
-    try {
-      await readCheckpoint(path.join(dir, MODEL_JSON));
-      return { dir, step: s.step };
-    } catch {
-      // incomplete or corrupt: try an older one
-    }
-  }
-  return undefined;
 }
 
 export class RunWriter {

@@ -4,7 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { RpcError } from '../../protocol/rpc';
-import { padIds } from '../models/transformer/stepModel';
+import { padIds } from '../nn/padding';
 import type { Rng } from '../util/rng';
 import type { Seq2SeqDataset } from '../data/tasks/task';
 import { BOS, EOS, type Tokenizer } from '../text/tokenizer';

@@ -13,9 +13,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../util/rng';
-import { AttentionScore } from '../rnnSeq2seq/attentionScore';
-import { createLstmCell } from '../rnnSeq2seq/lstmCell';
-import type { RecurrentCell, RecurrentState } from '../rnnSeq2seq/recurrentCell';
+import { AttentionScore } from '../../nn/attentionScore';
+import { createLstmCell } from '../../nn/lstmCell';
+import type { RecurrentCell, RecurrentState } from '../../nn/recurrentCell';
 import { createLinear, linear, type LinearWeights } from '../../nn/linear';
 import type { ParamStore } from '../../nn/paramStore';
 import { gridSide, type CaptionerConfig } from './config';

@@ -8,7 +8,7 @@ import type { Scene } from '../../data/scenes/scenes';
 import type { Rng } from '../../util/rng';
 import { BOS, EOS, type Tokenizer } from '../../text/tokenizer';
 import type { StepLoss } from '../../training/trainLoop';
-import { padIds } from '../transformer/stepModel';
+import { padIds } from '../../nn/padding';
 import { hardCaptionLoss, MovingAverageBaseline, softCaptionLoss } from './captionLoss';
 import type { Captioner } from './captioner';
 

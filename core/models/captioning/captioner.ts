@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { pickRows } from '../../nn/pickRows';
 import { RpcError } from '../../../protocol/rpc';
 import { Rng } from '../../util/rng';
-import type { RecurrentState } from '../rnnSeq2seq/recurrentCell';
+import type { RecurrentState } from '../../nn/recurrentCell';
 import { ParamStore } from '../../nn/paramStore';
 import { CaptionDecoder, type GridMemory, type LocationChoice } from './captionDecoder';
 import { CnnEncoder } from './cnnEncoder';

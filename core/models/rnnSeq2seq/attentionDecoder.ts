@@ -12,9 +12,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { createLinear, linear, type LinearWeights } from '../../nn/linear';
 import type { ParamStore } from '../../nn/paramStore';
-import { AttentionScore } from './attentionScore';
+import { AttentionScore } from '../../nn/attentionScore';
 import type { RnnSeq2seqConfig } from './config';
-import { createRecurrentCell, type RecurrentCell, type RecurrentState } from './recurrentCell';
+import { createRecurrentCell, type RecurrentCell, type RecurrentState } from '../../nn/recurrentCell';
 
 /** The encoder's side of attention, computed once per source batch. */
 export interface AttentionMemory {

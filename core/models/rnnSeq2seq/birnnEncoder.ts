@@ -8,8 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { RpcError } from '../../../protocol/rpc';
 import { PAD } from '../../text/tokenizer';
 import type { ParamStore } from '../../nn/paramStore';
-import type { RecurrentKind } from './config';
-import { createRecurrentCell, maskedState, type RecurrentCell, type RecurrentState } from './recurrentCell';
+import type { RecurrentKind } from '../../nn/recurrentCell';
+import { createRecurrentCell, maskedState, type RecurrentCell, type RecurrentState } from '../../nn/recurrentCell';
 
 export interface BiRnnEncoderArgs {
   vocabSize: number;

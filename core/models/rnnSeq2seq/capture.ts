@@ -7,8 +7,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { greedyDecode } from '../../decoding/greedy';
 import { BOS, EOS } from '../../text/tokenizer';
-import { encodeChecked, predictions, type AttentionCapture, type AttentionMap } from '../transformer/capture';
-import { padIds } from '../transformer/stepModel';
+import { type AttentionCapture, type AttentionMap } from '../modelFamily';
+import { predictions } from '../../decoding/predictions';
+import { encodeChecked } from '../../text/encodeChecked';
+import { padIds } from '../../nn/padding';
 import type { RnnSeq2seqBundle } from './checkpoint';
 import { rnnStepModel } from './stepModel';
 

@@ -4,10 +4,8 @@
  * form stored in checkpoints.
  */
 import { RpcError } from '../../../protocol/rpc';
-
-export type RecurrentKind = 'gru' | 'lstm';
-/** additive: v^T tanh(W s + U h) (Bahdanau); dot: s^T h; general: s^T W h (Luong). */
-export type ScoreKind = 'additive' | 'dot' | 'general';
+import type { ScoreKind } from '../../nn/attentionScore';
+import type { RecurrentKind } from '../../nn/recurrentCell';
 
 export interface RnnSeq2seqArgs {
   sourceVocabSize: number;

@@ -7,7 +7,7 @@
  * - trainRnnSeq2seq(args)                                training into the shared run format
  */
 export { loadRnnSeq2seq, RNN_SEQ2SEQ_FORMAT, saveRnnSeq2seq, type RnnSeq2seqBundle } from './checkpoint';
-export { resolveRnnSeq2seqConfig, type RecurrentKind, type RnnSeq2seqArgs, type RnnSeq2seqConfig, type ScoreKind } from './config';
+export { resolveRnnSeq2seqConfig, type RnnSeq2seqArgs, type RnnSeq2seqConfig } from './config';
 export { evaluateRnnSeq2seq, rnnAlignmentShare } from './evaluate';
 export { captureRnnAttention, encodeRnnSource, type RnnCaptureOptions } from './capture';
 export { RnnSeq2seq, type RnnDecodingState, type RnnForwardResult } from './rnnSeq2seq';

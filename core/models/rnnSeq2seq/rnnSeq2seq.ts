@@ -14,7 +14,7 @@ import { ParamStore } from '../../nn/paramStore';
 import { AttentionDecoder, type AttentionMemory } from './attentionDecoder';
 import { BiRnnEncoder } from './birnnEncoder';
 import { resolveRnnSeq2seqConfig, type RnnSeq2seqArgs, type RnnSeq2seqConfig } from './config';
-import type { RecurrentState } from './recurrentCell';
+import type { RecurrentState } from '../../nn/recurrentCell';
 
 export interface RnnForwardResult {
   /** [B, T, V] */

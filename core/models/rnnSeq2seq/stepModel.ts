@@ -1,7 +1,7 @@
 /** The RNN seq2seq as a StepModel for the shared decoders (greedy, beam): its state is the recurrent one. */
 import * as tf from '@tensorflow/tfjs';
 import type { StepModel } from '../../decoding/stepModel';
-import { padIds } from '../transformer/stepModel';
+import { padIds } from '../../nn/padding';
 import type { RnnDecodingState, RnnSeq2seq } from './rnnSeq2seq';
 
 export interface RnnStepModelArgs {

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { RpcError } from '../../../protocol/rpc';
 import { captureRnnAttention, encodeRnnSource, loadRnnSeq2seq, rnnStepModel, type RnnSeq2seqBundle } from '.';
-import { padIds } from '../transformer';
+import { padIds } from '../../nn/padding';
 import type { TextModel } from '../../session/textModel';
 
 export function rnnTextModel(bundle: RnnSeq2seqBundle): TextModel & { bundle: RnnSeq2seqBundle } {

@@ -10,35 +10,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { RpcError } from '../../../protocol/rpc';
 import { greedyDecode } from '../../decoding/greedy';
-import { BOS, EOS, type Tokenizer } from '../../text/tokenizer';
+import { predictions } from '../../decoding/predictions';
+import { encodeChecked } from '../../text/encodeChecked';
+import { BOS, EOS } from '../../text/tokenizer';
+import type { AttentionCapture, AttentionMap } from '../modelFamily';
 import type { TransformerBundle } from './checkpoint';
-import { padIds, transformerStepModel } from './stepModel';
+import { transformerStepModel } from './stepModel';
+import { padIds } from '../../nn/padding';
 import type { AttentionKind, HeadRef } from './transformer';
-
-/** `{ shape, dtype, data }` is a protocol TensorPayload as is (binary across processes). */
-export interface AttentionMap {
-  kind: AttentionKind;
-  /** [layers, heads, queries, keys] */
-  shape: [number, number, number, number];
-  dtype: 'float32';
-  data: Float32Array<ArrayBuffer>;
-  queryLabels: string[];
-  keyLabels: string[];
-  /** With `withQueryKey`: per-head queries [layers, heads, queries, dk] and keys [layers, heads, keys, dk]. */
-  queryKey?: { dk: number; queries: Float32Array; keys: Float32Array };
-}
-
-export interface AttentionCapture {
-  /** Source tokens (seq2seq). */
-  source?: { text: string; ids: number[]; labels: string[] };
-  /** Decoder input: <bos> + target tokens. */
-  decoderInput: { ids: number[]; labels: string[] };
-  /** The token each decoder position predicts (argmax), its probability, and the text they spell. */
-  predicted: { ids: number[]; labels: string[]; probs: number[]; text: string };
-  /** The target text used (given, or decoded greedily when none was given). */
-  target: string;
-  maps: AttentionMap[];
-}
 
 export interface CaptureOptions {
   /** Heads to ablate (their outputs zeroed) during the pass. */
@@ -47,15 +26,6 @@ export interface CaptureOptions {
   allowUnknown?: boolean;
   /** Also capture every layer's queries and keys (default false). */
   withQueryKey?: boolean;
-}
-
-/** Ids of `text`, refused with the reason when empty, without tokens or longer than `maxTokens`. */
-export function encodeChecked(tok: Tokenizer, text: string, what: string, maxTokens: number, allowUnknown: boolean): number[] {
-  if (text.trim() === '') throw new RpcError('invalid-input', `${what} is empty`);
-  const ids = tok.encode(text, { unknown: allowUnknown ? 'unk' : 'error', what });
-  if (ids.length === 0) throw new RpcError('invalid-input', `${what} has no tokens`);
-  if (ids.length > maxTokens) throw new RpcError('invalid-input', `${what} has ${ids.length} tokens; this model accepts at most ${maxTokens} (its maximum length)`);
-  return ids;
 }
 
 export function encodeSource(bundle: TransformerBundle, text: string, allowUnknown = false): number[] {
@@ -69,18 +39,6 @@ function stackLayers(perLayer: tf.Tensor4D[]): Float32Array {
   const out = new Float32Array(perLayer.length * size);
   perLayer.forEach((t, l) => out.set(t.dataSync() as Float32Array, l * size));
   return out;
-}
-
-/** Logits [1, T, V] -> the token each position predicts (argmax), its probability, and their text. */
-export function predictions(logits: tf.Tensor3D, tgt: Tokenizer): AttentionCapture['predicted'] {
-  const [predictedT, probsT] = tf.tidy(() => {
-    const p = tf.softmax(logits);
-    return [p.argMax(-1), p.max(-1)];
-  });
-  const ids = Array.from(predictedT.dataSync() as Int32Array);
-  const probs = Array.from(probsT.dataSync() as Float32Array);
-  tf.dispose([predictedT, probsT]);
-  return { ids, labels: ids.map((i) => tgt.label(i)), probs, text: tgt.decode(ids) };
 }
 
 /** [L][B=1,H,Q,K] tensors -> one AttentionMap (downloads outside tidy). */

@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { RpcError } from '../../../protocol/rpc';
 import { readCheckpoint, writeCheckpoint } from '../../checkpoint/checkpointFiles';
+import { resolveCheckpoint } from '../../checkpoint/resolveCheckpoint';
 import { Tokenizer, type TokenizerJson } from '../../text/tokenizer';
 import type { TransformerConfig } from './config';
 import { Transformer } from './transformer';
@@ -61,4 +62,8 @@ export async function loadTransformer(modelJsonOrDir: string): Promise<Transform
     model.dispose();
     throw err;
   }
+}
+
+export async function loadTransformerFrom(spec: string): Promise<TransformerBundle> {
+  return loadTransformer(await resolveCheckpoint(spec));
 }

@@ -8,7 +8,9 @@
  */
 export { loadTransformer, saveTransformer, TRANSFORMER_FORMAT, type TransformerBundle } from './checkpoint';
 export { resolveConfig, PAPER_BASE, type TransformerArgs, type TransformerConfig } from './config';
-export { captureAttention, encodeSource, type AttentionCapture, type AttentionMap, type CaptureOptions } from './capture';
-export { demoCheckpointsRoot, loadTransformerFrom, resolveCheckpoint } from '../../checkpoint/resolveCheckpoint';
-export { padIds, transformerStepModel } from './stepModel';
+export { captureAttention, encodeSource, type CaptureOptions } from './capture';
+export { type AttentionCapture, type AttentionMap } from '../modelFamily';
+export { demoCheckpointsRoot, resolveCheckpoint } from '../../checkpoint/resolveCheckpoint';
+export { loadTransformerFrom } from './checkpoint';
+export { transformerStepModel } from './stepModel';
 export { Transformer, type AttentionKind, type ForwardOptions, type ForwardResult, type HeadRef } from './transformer';

@@ -1,16 +1,8 @@
 /** The Transformer as a StepModel for the decoders (greedy, beam): incremental with a key/value cache. */
 import * as tf from '@tensorflow/tfjs';
 import type { StepModel } from '../../decoding/stepModel';
-import { PAD } from '../../text/tokenizer';
+import { padIds } from '../../nn/padding';
 import type { DecodingState, ForwardOptions, Transformer } from './transformer';
-
-/** Pads id rows to one length -> [B, S] int32. */
-export function padIds(rows: readonly (readonly number[])[]): tf.Tensor2D {
-  const s = Math.max(1, ...rows.map((r) => r.length));
-  const flat = new Int32Array(rows.length * s).fill(PAD);
-  rows.forEach((r, i) => flat.set(r, i * s));
-  return tf.tensor2d(flat, [rows.length, s], 'int32');
-}
 
 /**
  * `sources`: source id rows (seq2seq; null for the LM with `batch` rows). Cross-attention of each

@@ -1,7 +1,8 @@
 /** A Transformer checkpoint as the editor's TextModel: every head of every layer, as captured. */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorPayload } from '../../../protocol/tensor';
-import { captureAttention, encodeSource, loadTransformer, padIds, transformerStepModel, type TransformerBundle } from '.';
+import { padIds } from '../../nn/padding';
+import { captureAttention, encodeSource, loadTransformer, transformerStepModel, type TransformerBundle } from '.';
 import type { TextModel } from '../../session/textModel';
 
 /** [L][1, H, Q, K] -> one [L, H, Q, K] payload (downloads outside tidy). */

@@ -9,7 +9,7 @@
  * A [B, h, w] (sums to 1 over h, w); attended [B, Cl].
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ParamStore } from '../../nn/imageParamStore';
+import type { ParamStore } from '../../nn/paramStore';
 
 export interface GateOutput {
   attended: tf.Tensor2D;
@@ -20,7 +20,7 @@ export function addGateParams(p: ParamStore, name: string, localChannels: number
   p.add(`${name}/local/kernel`, [1, 1, localChannels, attentionChannels], 'he');
   p.add(`${name}/global/kernel`, [1, 1, globalChannels, attentionChannels], 'he');
   p.add(`${name}/global/bias`, [attentionChannels], 'zeros');
-  p.add(`${name}/score/kernel`, [1, 1, attentionChannels, 1], { normal: Math.sqrt(1 / attentionChannels) });
+  p.add(`${name}/score/kernel`, [1, 1, attentionChannels, 1], { truncatedNormal: Math.sqrt(1 / attentionChannels) });
 }
 
 export function attentionGate(p: ParamStore, name: string, local: tf.Tensor4D, global: tf.Tensor4D, activation: 'relu' | 'none'): GateOutput {

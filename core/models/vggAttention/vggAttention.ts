@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fusedBatchNorm } from '../../backend/wasmKernels/batchNorm';
 import type { ImageModel } from '../../imageClassifiers/imageModel';
-import { ParamStore } from '../../nn/imageParamStore';
+import { ParamStore } from '../../nn/paramStore';
 import { addGateParams, attentionGate } from './attentionGate';
 import { resolveVggAttentionConfig, VGG16_CONVS_PER_BLOCK, vggWidths, type VggAttentionArgs, type VggAttentionConfig } from './vggAttentionConfig';
 
@@ -69,7 +69,7 @@ export class VggAttentionModel implements ImageModel {
     const attn = c.attentionChannels || this.widths[3];
     addGateParams(p, 'gate_pool3', this.widths[2], this.widths[4], attn);
     addGateParams(p, 'gate_pool4', this.widths[3], this.widths[4], attn);
-    p.add('classifier/kernel', [this.widths[2] + this.widths[3], c.numClasses], { normal: Math.sqrt(1 / (this.widths[2] + this.widths[3])) });
+    p.add('classifier/kernel', [this.widths[2] + this.widths[3], c.numClasses], { truncatedNormal: Math.sqrt(1 / (this.widths[2] + this.widths[3])) });
     p.add('classifier/bias', [c.numClasses], 'zeros');
     this.params = p;
   }

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ImageModel } from '../../imageClassifiers/imageModel';
-import { ParamStore } from '../../nn/imageParamStore';
+import { ParamStore } from '../../nn/paramStore';
 import { layerNorm } from '../../nn/layerNorm';
 import { dense, gelu } from './layers';
 import { resolveVitConfig, vitGrid, type VitArgs, type VitConfig } from './vitConfig';
@@ -46,28 +46,28 @@ export class VitModel implements ImageModel {
     const p = new ParamStore(c.seed);
     const patchDim = c.patchSize * c.patchSize * 3;
     const tokens = 1 + vitGrid(c) ** 2;
-    p.add('patch/kernel', [patchDim, c.dim], { normal: Math.sqrt(1 / patchDim) });
+    p.add('patch/kernel', [patchDim, c.dim], { truncatedNormal: Math.sqrt(1 / patchDim) });
     p.add('patch/bias', [c.dim], 'zeros');
-    p.add('cls', [1, 1, c.dim], { normal: 0.02 });
-    p.add('pos', [1, tokens, c.dim], { normal: 0.02 });
+    p.add('cls', [1, 1, c.dim], { truncatedNormal: 0.02 });
+    p.add('pos', [1, tokens, c.dim], { truncatedNormal: 0.02 });
     for (let i = 0; i < c.depth; i++) {
       const b = `block${i}`;
       p.add(`${b}/ln1/gamma`, [c.dim], 'ones');
       p.add(`${b}/ln1/beta`, [c.dim], 'zeros');
-      p.add(`${b}/attn/qkv/kernel`, [c.dim, 3 * c.dim], { normal: Math.sqrt(1 / c.dim) });
+      p.add(`${b}/attn/qkv/kernel`, [c.dim, 3 * c.dim], { truncatedNormal: Math.sqrt(1 / c.dim) });
       p.add(`${b}/attn/qkv/bias`, [3 * c.dim], 'zeros');
-      p.add(`${b}/attn/out/kernel`, [c.dim, c.dim], { normal: Math.sqrt(1 / c.dim) / Math.sqrt(2 * c.depth) });
+      p.add(`${b}/attn/out/kernel`, [c.dim, c.dim], { truncatedNormal: Math.sqrt(1 / c.dim) / Math.sqrt(2 * c.depth) });
       p.add(`${b}/attn/out/bias`, [c.dim], 'zeros');
       p.add(`${b}/ln2/gamma`, [c.dim], 'ones');
       p.add(`${b}/ln2/beta`, [c.dim], 'zeros');
-      p.add(`${b}/mlp/fc1/kernel`, [c.dim, c.mlpDim], { normal: Math.sqrt(2 / c.dim) });
+      p.add(`${b}/mlp/fc1/kernel`, [c.dim, c.mlpDim], { truncatedNormal: Math.sqrt(2 / c.dim) });
       p.add(`${b}/mlp/fc1/bias`, [c.mlpDim], 'zeros');
-      p.add(`${b}/mlp/fc2/kernel`, [c.mlpDim, c.dim], { normal: Math.sqrt(1 / c.mlpDim) / Math.sqrt(2 * c.depth) });
+      p.add(`${b}/mlp/fc2/kernel`, [c.mlpDim, c.dim], { truncatedNormal: Math.sqrt(1 / c.mlpDim) / Math.sqrt(2 * c.depth) });
       p.add(`${b}/mlp/fc2/bias`, [c.dim], 'zeros');
     }
     p.add('norm/gamma', [c.dim], 'ones');
     p.add('norm/beta', [c.dim], 'zeros');
-    p.add('head/kernel', [c.dim, c.numClasses], { normal: 0.02 });
+    p.add('head/kernel', [c.dim, c.numClasses], { truncatedNormal: 0.02 });
     p.add('head/bias', [c.numClasses], 'zeros');
     this.params = p;
   }

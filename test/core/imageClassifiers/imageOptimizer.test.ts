@@ -36,7 +36,7 @@ function setLearningRate(optimizer: tf.AdamOptimizer, lr: number): void {
 /** The step as it was on tf.train.adam: gradients scaled by min(1, clip / (norm + 1e-6)). */
 function referenceStep(model: ImageModel, optimizer: tf.AdamOptimizer, x: tf.Tensor4D, labels: tf.Tensor1D, lr: number): void {
   const grads = tf.tidy(() => {
-    const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(tf.oneHot(labels, model.numClasses), model.logits(x, true)) as tf.Scalar, model.params.trainable());
+    const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(tf.oneHot(labels, model.numClasses), model.logits(x, true)) as tf.Scalar, model.params.variables());
     const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => g.square().sum())));
     const scale = tf.minimum(1, tf.div(CLIP, norm.add(1e-6)));
     const clipped: tf.NamedTensorMap = {};
@@ -52,7 +52,7 @@ function referenceStep(model: ImageModel, optimizer: tf.AdamOptimizer, x: tf.Ten
 /** Logits on the batch after 5 training steps on it, and the largest change of any weight. */
 async function train(kind: ImageModelKind, engineAdam: boolean): Promise<{ logits: Float32Array; moved: number }> {
   const model = createImageModel(kind, CONFIGS[kind]);
-  const start = model.params.trainable().map((v) => v.dataSync().slice());
+  const start = model.params.variables().map((v) => v.dataSync().slice());
   const batch = sceneBatch(generateScenes(3, 0, 8, { size: 32 }));
   if (engineAdam) {
     await trainImageModel(model, TRAINING, { fixedBatch: batch });
@@ -61,7 +61,7 @@ async function train(kind: ImageModelKind, engineAdam: boolean): Promise<{ logit
     for (let step = 0; step < TRAINING.steps; step++) referenceStep(model, reference, batch.x, batch.labels, learningRateAt(step, TRAINING.steps, TRAINING.learningRate, TRAINING.warmupSteps));
     reference.dispose();
   }
-  const moved = Math.max(...model.params.trainable().map((v, i) => maxAbsDiff(v.dataSync(), start[i])));
+  const moved = Math.max(...model.params.variables().map((v, i) => maxAbsDiff(v.dataSync(), start[i])));
   const logits = tf.tidy(() => model.logits(batch.x, false).dataSync() as Float32Array);
   tf.dispose([batch.x, batch.labels]);
   model.dispose();

@@ -7,10 +7,11 @@ import * as tf from '@tensorflow/tfjs';
 import { beamSearch } from '../../../../core/decoding/beamSearch';
 import { greedyDecode } from '../../../../core/decoding/greedy';
 import { checkTree } from '../../../../core/decoding/searchTree';
-import type { RecurrentKind, ScoreKind } from '../../../../core/models/rnnSeq2seq/config';
+import type { ScoreKind } from '../../../../core/nn/attentionScore';
+import type { RecurrentKind } from '../../../../core/nn/recurrentCell';
 import { RnnSeq2seq } from '../../../../core/models/rnnSeq2seq/rnnSeq2seq';
 import { rnnStepModel } from '../../../../core/models/rnnSeq2seq/stepModel';
-import { padIds } from '../../../../core/models/transformer/stepModel';
+import { padIds } from '../../../../core/nn/padding';
 import { BOS, EOS } from '../../../../core/text/tokenizer';
 import { maxAbsDiff, useWasm } from '../transformer/wasmBackend';
 

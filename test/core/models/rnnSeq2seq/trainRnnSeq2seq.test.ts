@@ -8,7 +8,7 @@ import { loadRnnSeq2seq } from '../../../../core/models/rnnSeq2seq/checkpoint';
 import { evaluateRnnSeq2seq, rnnAlignmentShare } from '../../../../core/models/rnnSeq2seq/evaluate';
 import { captureRnnAttention } from '../../../../core/models/rnnSeq2seq/capture';
 import { trainRnnSeq2seq } from '../../../../core/models/rnnSeq2seq/trainRnnSeq2seq';
-import { padIds } from '../../../../core/models/transformer/stepModel';
+import { padIds } from '../../../../core/nn/padding';
 import { readMetrics } from '../../../../core/training/runWriter';
 import { trainRun } from '../../../../core/runs/trainRun';
 import type { TrainableModel } from '../../../../protocol/training';

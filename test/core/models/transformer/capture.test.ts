@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { RpcError } from '../../../../protocol/rpc';
 import { loadTransformer, saveTransformer, type TransformerBundle } from '../../../../core/models/transformer/checkpoint';
 import { captureAttention, encodeSource } from '../../../../core/models/transformer/capture';
-import { padIds } from '../../../../core/models/transformer/stepModel';
+import { padIds } from '../../../../core/nn/padding';
 import { Transformer } from '../../../../core/models/transformer/transformer';
 import { Tokenizer } from '../../../../core/text/tokenizer';
 import { maxAbsDiff, useWasm } from './wasmBackend';

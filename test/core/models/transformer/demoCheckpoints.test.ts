@@ -6,7 +6,8 @@
 import * as assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
-import { loadTransformerFrom, resolveCheckpoint } from '../../../../core/checkpoint/resolveCheckpoint';
+import { resolveCheckpoint } from '../../../../core/checkpoint/resolveCheckpoint';
+import { loadTransformerFrom } from '../../../../core/models/transformer/checkpoint';
 import { captureAttention } from '../../../../core/models/transformer/capture';
 import { getTask } from '../../../../core/data/tasks';
 import { crossAttentionAlignment, evaluateSeq2Seq } from '../../../../core/training/evaluate';

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { explainVggBatch } from '../../../../core/models/vggAttention/explain';
-import { ParamStore } from '../../../../core/nn/imageParamStore';
+import { ParamStore } from '../../../../core/nn/paramStore';
 import { addGateParams, attentionGate } from '../../../../core/models/vggAttention/attentionGate';
 import { VggAttentionModel } from '../../../../core/models/vggAttention/vggAttention';
 import { maxAbsDiff, useWasmBackend } from '../../image/useWasm';
@@ -14,7 +14,7 @@ describe('VGG-16 with attention gates', () => {
 
   it('has the VGG-16 layout: 13 convs in 5 blocks, gates on blocks 3 and 4 (conv3_3, conv4_3 by default)', () => {
     const model = new VggAttentionModel(SMALL);
-    const convs = Object.keys(model.params.named()).filter((n) => /^conv\d_\d\/kernel$/.test(n));
+    const convs = model.params.names().filter((n) => /^conv\d_\d\/kernel$/.test(n));
     assert.deepEqual(convs, ['conv1_1', 'conv1_2', 'conv2_1', 'conv2_2', 'conv3_1', 'conv3_2', 'conv3_3', 'conv4_1', 'conv4_2', 'conv4_3', 'conv5_1', 'conv5_2', 'conv5_3'].map((n) => `${n}/kernel`));
     assert.deepEqual(model.widths, [4, 8, 16, 32, 32]);
     assert.deepEqual(model.params.get('gate_pool3/local/kernel').shape, [1, 1, 16, 32]);
@@ -49,7 +49,7 @@ describe('VGG-16 with attention gates', () => {
       const sums = m.sum([1, 2]).dataSync();
       assert.ok(sums.every((s) => Math.abs(s - 1) < 1e-5), `gate sums ${sums}`);
     }
-    const shapes = (m: VggAttentionModel) => Object.fromEntries(Object.entries(m.params.named()).map(([k, v]) => [k, v.shape]));
+    const shapes = (m: VggAttentionModel) => Object.fromEntries([...m.params.byName()].map(([k, v]) => [k, v.shape]));
     assert.deepEqual(shapes(before), shapes(after));
     tf.dispose([x, out.logits, ...out.gateMaps]);
     after.dispose();

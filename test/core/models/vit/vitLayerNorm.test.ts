@@ -29,8 +29,8 @@ async function lossAndGrads(fast: boolean): Promise<Result> {
     const info = await tf.profile(() => {
       tf.tidy(() => {
         values.set('logits', model.logits(x).dataSync() as Float32Array);
-        const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(tf.oneHot(labels, 5), model.logits(x)) as tf.Scalar, model.params.trainable());
-        for (const [name, w] of Object.entries(model.params.named() as Record<string, tf.Variable>)) if (grads[w.name]) values.set(name, grads[w.name].dataSync() as Float32Array);
+        const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(tf.oneHot(labels, 5), model.logits(x)) as tf.Scalar, model.params.variables());
+        for (const [name, w] of model.params.byName()) if (grads[w.name]) values.set(name, grads[w.name].dataSync() as Float32Array);
       });
     });
     return { values, kernels: info.kernels.map((k) => k.name) };

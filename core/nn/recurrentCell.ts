@@ -5,8 +5,7 @@
  * Axis order: x [B, dIn], h and c [B, units].
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { ParamStore } from '../../nn/paramStore';
-import type { RecurrentKind } from './config';
+import type { ParamStore } from './paramStore';
 import { createGruCell } from './gruCell';
 import { createLstmCell } from './lstmCell';
 
@@ -16,6 +15,9 @@ export interface RecurrentState {
   /** [B, units] the LSTM memory cell; absent for the GRU. */
   c?: tf.Tensor2D;
 }
+
+/** The recurrent cells the RNN models use. */
+export type RecurrentKind = 'gru' | 'lstm';
 
 export interface RecurrentCell {
   readonly kind: RecurrentKind;

@@ -3,7 +3,7 @@
  * n = tanh(x Wn + r * (h Un) + bn), h' = (1 - z) * n + z * h. Gates fused in one product each.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ParamStore } from '../../nn/paramStore';
+import type { ParamStore } from './paramStore';
 import type { RecurrentCell, RecurrentState } from './recurrentCell';
 
 export function createGruCell(p: ParamStore, name: string, dIn: number, units: number): RecurrentCell {

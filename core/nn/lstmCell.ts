@@ -3,7 +3,7 @@
  * from x W + h U + b; c' = f * c + i * g; h' = o * tanh(c'). The forget-gate bias starts at 1.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ParamStore } from '../../nn/paramStore';
+import type { ParamStore } from './paramStore';
 import type { RecurrentCell, RecurrentState } from './recurrentCell';
 
 export function createLstmCell(p: ParamStore, name: string, dIn: number, units: number): RecurrentCell {

@@ -10,9 +10,11 @@
  * once per source. Scores are element-wise products and sums, no batched matMul (slow on wasm).
  */
 import * as tf from '@tensorflow/tfjs';
-import { RpcError } from '../../../protocol/rpc';
-import type { ParamStore } from '../../nn/paramStore';
-import type { ScoreKind } from './config';
+import { RpcError } from '../../protocol/rpc';
+import type { ParamStore } from './paramStore';
+
+/** How a decoder state is scored against each encoder state (see above). */
+export type ScoreKind = 'additive' | 'dot' | 'general';
 
 export interface AttentionScoreArgs {
   kind: ScoreKind;
