@@ -5,24 +5,25 @@
 import { generateScenes, SCENE_SETS } from '../core/data/scenes/scenes';
 import { evaluateOnScenes } from '../core/imageClassifiers/sceneEvaluation';
 import { sceneAccuracy } from '../core/imageClassifiers/imageAccuracy';
-import { createImageModel, saveImageModel } from '../core/imageClassifiers/imageCheckpoint';
-import type { ImageModelKind } from '../core/imageClassifiers/imageModel';
+import type { ClassifierKind } from '../core/imageClassifiers/classifierKind';
+import { saveImageModel } from '../core/imageClassifiers/imageCheckpoint';
 import { SCENE_CLASS_NAMES, trainImageModel } from '../core/imageClassifiers/imageTraining';
-import { IMAGE_TRAINING_DEFAULTS } from '../core/imageClassifiers/trainImageRun';
+import { vggAttentionClassifier } from '../core/models/vggAttention/family';
+import { vitClassifier } from '../core/models/vit/family';
 import type { DemoSpec } from './demos';
 
 const HELD_OUT = 500;
 const LOG_EVERY = 50;
 const EVAL_EVERY = 250;
 
-function imageDemo(name: string, kind: ImageModelKind, description: string): DemoSpec {
+function imageDemo(name: string, kind: ClassifierKind, description: string): DemoSpec {
   return {
     name,
     description,
     maxBytes: 5_000_000,
     train: async (dir) => {
-      const model = createImageModel(kind);
-      const args = IMAGE_TRAINING_DEFAULTS[kind];
+      const model = kind.create({});
+      const args = kind.training;
       const heldOut = generateScenes(SCENE_SETS.heldOut, 0, HELD_OUT, { size: model.imageSize });
       const t0 = Date.now();
       const r = await trainImageModel(model, args, {
@@ -52,6 +53,6 @@ function imageDemo(name: string, kind: ImageModelKind, description: string): Dem
 }
 
 export const imageDemos: DemoSpec[] = [
-  imageDemo('vit-scenes', 'vit', 'ViT (64x64, 8x8 patches, 4 blocks, 4 heads) that names the red shape in a cluttered scene'),
-  imageDemo('vgg-attention-scenes', 'vgg-attention', 'VGG-16 (1/16 width) with attention gates on conv3_3 and conv4_3 (the inputs of pool3 and pool4), same task'),
+  imageDemo('vit-scenes', vitClassifier, 'ViT (64x64, 8x8 patches, 4 blocks, 4 heads) that names the red shape in a cluttered scene'),
+  imageDemo('vgg-attention-scenes', vggAttentionClassifier, 'VGG-16 (1/16 width) with attention gates on conv3_3 and conv4_3 (the inputs of pool3 and pool4), same task'),
 ];

@@ -6,10 +6,10 @@
  */
 import { z } from 'zod';
 import type { RequestSchemas } from './rpc';
+import { AttentionKind, AttentionSpec, InputKind, ModelSurface } from './models';
 import { TensorPayload } from './tensor';
 
-export const AttentionKind = z.enum(['encoder-self', 'decoder-self', 'cross']);
-export type AttentionKind = z.infer<typeof AttentionKind>;
+export { AttentionKind } from './models';
 
 const Index = z.number().int().nonnegative();
 
@@ -19,27 +19,24 @@ export type HeadRef = z.infer<typeof HeadRef>;
 /** A model.json path, a checkpoint or run folder, or `demo:<name>`. */
 export const ModelSpec = z.string().min(1).max(4096);
 
-/** Checkpoint formats the text panels (attention, hovers, beam tree) show; core/attention/textModel.ts
- * holds a loader for each. */
-export const TEXT_MODEL_FORMATS = ['transformer', 'rnn-seq2seq'] as const;
-
 export const ModelDescription = z.object({
   spec: ModelSpec,
   /** Short name for the status bar: the demo or folder name. */
   label: z.string(),
-  /** The checkpoint's format: a Transformer (layers of heads) or an RNN seq2seq (one alignment,
-   * shown as a 'cross' map of one layer and one head). */
-  family: z.enum(TEXT_MODEL_FORMATS),
-  /** 'seq2seq': the text is the source; 'lm': the text is the sequence itself. */
-  kind: z.enum(['seq2seq', 'lm']),
-  encoderLayers: Index,
-  decoderLayers: Index,
-  heads: Index,
+  /** The checkpoint's format, which names its family ('transformer', 'rnn-seq2seq', 'vit', ...). */
+  family: z.string(),
+  /** The family for people ('Transformer'). */
+  familyLabel: z.string(),
+  input: InputKind,
+  surfaces: z.array(ModelSurface),
+  /** Every kind of attention it produces, with its layers and heads (what the panels draw). */
+  attention: z.array(AttentionSpec),
   dModel: Index,
+  /** Longest input in tokens (an image model: its tokens per image). */
   maxLength: Index,
-  tokenizer: z.enum(['char', 'word']),
-  attentionKinds: z.array(AttentionKind),
-  /** One line on the network, where `family` alone does not say it (cell, widths, score). */
+  /** How it reads its input: 'char', 'word', or 'patches' for an image model. */
+  tokenizer: z.string(),
+  /** One line on the network (cell, widths, score, patch size), where the family alone does not say it. */
   architecture: z.string().optional(),
   /** What the checkpoint says about itself (task, step, accuracy...). */
   metadata: z.record(z.string(), z.unknown()),
@@ -62,7 +59,8 @@ export const CaptureResult = z.object({
   /** Names this capture in later page requests; the engine keeps the last few. */
   captureId: Index,
   model: ModelDescription,
-  /** The text tokens as read: for seq2seq the source, for the LM the sequence. */
+  /** The text tokens as read: for seq2seq the source, for the LM the sequence; for an image model,
+   * its tokens ([CLS], then the patches row by row) with an empty text and no spans. */
   text: z.object({
     text: z.string(),
     labels: z.array(z.string()),
@@ -72,6 +70,8 @@ export const CaptureResult = z.object({
     /** Set when the text was longer than the model's maximum length and was cut. */
     truncated: z.object({ keptTokens: Index, totalTokens: Index }).optional(),
   }),
+  /** Set when the input was an image: the file the capture read. */
+  image: z.object({ file: z.string(), width: Index, height: Index }).optional(),
   /** Decoder positions: the token fed (<bos>, y1...) and the token predicted with its probability. */
   decoder: z.object({ inputLabels: z.array(z.string()), predictedLabels: z.array(z.string()), probs: z.array(z.number()) }),
   /** The output text (seq2seq: greedy decode; LM: the text's own continuation per position). */
@@ -92,18 +92,28 @@ const CaptureRef = z.object({ captureId: Index, kind: AttentionKind });
 /** Texts longer than this are refused before tokenizing (an editor line, not a book). */
 export const MAX_TEXT_CHARS = 20_000;
 
-export const DemoCheckpoint = z.object({ spec: ModelSpec, label: z.string(), format: z.string(), description: z.string() });
+export const DemoCheckpoint = z.object({
+  spec: ModelSpec,
+  label: z.string(),
+  format: z.string(),
+  description: z.string(),
+  /** What its family reads and can be asked (empty for a format no family reads). */
+  inputs: z.array(InputKind),
+  surfaces: z.array(ModelSurface),
+});
 export type DemoCheckpoint = z.infer<typeof DemoCheckpoint>;
 
 export const attentionRequests = {
   /** The demo checkpoints shipped with the extension (every model family; filter by `format`). */
   'model.demos': { params: z.object({}), result: z.array(DemoCheckpoint) },
   'model.describe': { params: z.object({ spec: ModelSpec }), result: ModelDescription },
-  /** One forward pass with every head captured. `ablate` zeroes those heads' outputs. */
+  /** One forward pass with every head captured. `ablate` zeroes those heads' outputs. The input is
+   * `text` for a text model, or `image` (an absolute path to a PNG or JPEG file) for an image model. */
   'attention.capture': {
     params: z.object({
       spec: ModelSpec,
-      text: z.string().max(MAX_TEXT_CHARS),
+      text: z.string().max(MAX_TEXT_CHARS).optional(),
+      image: z.string().min(1).max(4096).optional(),
       ablate: z.array(HeadRef).max(4096).default([]),
       /** Transformer seq2seq only: false skips decoding an output (hovers need only the encoder's
        * attention). An RNN seq2seq always decodes: its alignment exists only against an output. */

@@ -14,11 +14,6 @@ import { TensorPayload } from './tensor';
 
 const Index = z.number().int().nonnegative();
 
-/** Checkpoint formats the image panel takes: two classifiers and the captioner (Show, Attend and Tell). */
-export const IMAGE_MODEL_FORMATS = ['vit', 'vgg-attention', 'captioner'] as const;
-export const ImageModelKind = z.enum(IMAGE_MODEL_FORMATS);
-export type ImageModelKind = z.infer<typeof ImageModelKind>;
-
 export const CaptionAttention = z.enum(['soft', 'hard']);
 
 export const HeadFusion = z.enum(['mean', 'max', 'min']);
@@ -34,12 +29,14 @@ export const ImageModelDescription = z.object({
   spec: ModelSpec,
   /** Short name: the demo or folder name. */
   label: z.string(),
-  kind: ImageModelKind,
+  /** The checkpoint's format, which names its family ('vit', 'vgg-attention', 'captioner', ...). */
+  kind: z.string(),
   /** The model's input side in pixels (maps cover this square). */
   inputSize: Index,
   classNames: z.array(z.string()),
-  /** ViT only. */
-  vit: z.object({ layers: Index, heads: Index, tokens: Index, grid: Index, patchSize: Index }).optional(),
+  /** Models that attend over image tokens ([CLS] then the patches, as a ViT): what the per-layer,
+   * per-head and per-patch views and the rollout controls need. */
+  patchAttention: z.object({ layers: Index, heads: Index, tokens: Index, grid: Index, patchSize: Index }).optional(),
   /** Captioner only: its attention and the side of its map grid (classNames is then empty). */
   captioner: z.object({ attention: CaptionAttention, grid: Index, maxLength: Index }).optional(),
   metadata: z.record(z.string(), z.unknown()),

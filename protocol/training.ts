@@ -10,8 +10,9 @@
 import { z } from 'zod';
 import type { RequestSchemas } from './rpc';
 
-export const TRAINABLE_MODELS = ['transformer', 'rnn-seq2seq', 'vit', 'vgg-attention', 'captioner'] as const;
-export const TrainableModel = z.enum(TRAINABLE_MODELS);
+/** A trainable model's name: its family's checkpoint format ('transformer', 'vit', ...). The engine
+ * lists them ('train.models'); the list lives in the engine's family registry, not here. */
+export const TrainableModel = z.string().min(1).max(100);
 export type TrainableModel = z.infer<typeof TrainableModel>;
 
 /** Where the examples come from: a built-in task, a TSV corpus (seq2seq) or a text (language model). */
@@ -22,47 +23,37 @@ export const TrainData = z.discriminatedUnion('kind', [
 ]);
 export type TrainData = z.infer<typeof TrainData>;
 
-const positiveInt = z.number().int().positive();
-
-/** The model-shape choices a run is created with (a resumed run keeps its checkpoint's). */
-export const RECURRENT_CELLS = ['gru', 'lstm'] as const;
-export const ATTENTION_SCORES = ['additive', 'dot', 'general'] as const;
-export const CAPTION_ATTENTIONS = ['soft', 'hard'] as const;
-
-/** Options a user may set; every one is optional and defaults as in the CLI (`train --help`). */
-export const TrainOptions = z.object({
-  steps: positiveInt.max(10_000_000).optional(),
-  batchSize: positiveInt.max(4096).optional(),
-  seed: z.number().int().optional(),
-  /** Transformer: layers of both stacks, unless encoderLayers/decoderLayers are given. ViT: depth. */
-  layers: positiveInt.max(64).optional(),
-  encoderLayers: positiveInt.max(64).optional(),
-  decoderLayers: positiveInt.max(64).optional(),
-  dModel: positiveInt.max(8192).optional(),
-  heads: positiveInt.max(128).optional(),
-  dFF: positiveInt.max(65536).optional(),
-  dropout: z.number().min(0).max(0.99).optional(),
-  maxLength: positiveInt.max(8192).optional(),
-  warmup: z.number().int().nonnegative().optional(),
-  learningRateFactor: z.number().positive().optional(),
-  /** Image models: peak learning rate. */
-  learningRate: z.number().positive().optional(),
-  labelSmoothing: z.number().min(0).max(0.99).optional(),
-  clipNorm: z.number().nonnegative().optional(),
-  /** Image models. */
-  imageSize: positiveInt.max(1024).optional(),
-  patchSize: positiveInt.max(256).optional(),
-  widthMultiplier: z.number().positive().optional(),
-  checkpointEvery: positiveInt.optional(),
-  evalEvery: z.number().int().nonnegative().optional(),
-  logEvery: positiveInt.optional(),
-  /** RNN seq2seq, new runs: the recurrent cell (default gru) and the attention score (default additive). */
-  cell: z.enum(RECURRENT_CELLS, { error: `cell must be one of ${RECURRENT_CELLS.join(', ')}` }).optional(),
-  score: z.enum(ATTENTION_SCORES, { error: `score must be one of ${ATTENTION_SCORES.join(', ')}` }).optional(),
-  /** Captioner, new runs: soft (default) or hard attention. */
-  attention: z.enum(CAPTION_ATTENTIONS, { error: `attention must be one of ${CAPTION_ATTENTIONS.join(', ')}` }).optional(),
-});
+/** Options as a user gives them: names and values; each model's trainer validates its own (see
+ * 'train.models' for what each takes). */
+export const TrainOptionValue = z.union([z.number(), z.string(), z.boolean()]);
+export const TrainOptions = z.record(z.string().max(100), TrainOptionValue);
 export type TrainOptions = z.infer<typeof TrainOptions>;
+
+/** One option a model's trainer takes, for forms, pickers and --help. */
+export const TrainOptionInfo = z.object({
+  name: z.string(),
+  /** The CLI flag, without the dashes (`batch` for batchSize). */
+  flag: z.string(),
+  description: z.string(),
+  type: z.enum(['integer', 'number', 'choice']),
+  choices: z.array(z.object({ value: z.string(), label: z.string(), detail: z.string() })).optional(),
+  /** Train Model asks for it when it is unset (a choice that makes a different model). */
+  ask: z.boolean().optional(),
+  default: TrainOptionValue.optional(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+});
+export type TrainOptionInfo = z.infer<typeof TrainOptionInfo>;
+
+export const TrainableModelInfo = z.object({
+  model: TrainableModel,
+  label: z.string(),
+  detail: z.string(),
+  /** What it trains on: these built-in tasks, and files of these kinds. */
+  data: z.object({ tasks: z.array(z.string()), files: z.array(z.enum(['tsv', 'text'])) }),
+  options: z.array(TrainOptionInfo),
+});
+export type TrainableModelInfo = z.infer<typeof TrainableModelInfo>;
 
 export const TrainStartParams = z.object({
   /** The run folder (absolute). A new run must not exist yet; a resumed one must. */
@@ -96,4 +87,13 @@ export const trainingRequests = {
   },
   /** The run folders this engine is training now. */
   'train.active': { params: z.object({}), result: z.object({ runDirs: z.array(z.string()) }) },
+  /** Every model that can be trained, with its data and its options. */
+  'train.models': { params: z.object({}), result: z.array(TrainableModelInfo) },
+  /** Checks options for a model without training: the first problem, named, or none. */
+  'train.checkOptions': { params: z.object({ model: TrainableModel, options: z.record(z.string(), z.unknown()) }), result: z.object({ problem: z.string().optional() }) },
+  /** What a new run needs to repeat an existing one: its model, data and options (for Duplicate). */
+  'train.runOptions': {
+    params: z.object({ runDir: z.string().min(1) }),
+    result: z.object({ model: TrainableModel, data: TrainData.optional(), options: TrainOptions }),
+  },
 } satisfies RequestSchemas;

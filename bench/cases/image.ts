@@ -8,9 +8,11 @@ import * as tf from '@tensorflow/tfjs';
 import { defaultLoaders } from '../../core/backend/selectBackend';
 import { generateScenes } from '../../core/data/scenes/scenes';
 import { attentionRollout, attentionRolloutRow, gradientRolloutRow } from '../../core/explain/attentionRollout';
-import { createImageModel } from '../../core/imageClassifiers/imageCheckpoint';
+import type { ClassifierKind } from '../../core/imageClassifiers/classifierKind';
 import { ImageExplainer } from '../../core/imageClassifiers/imageExplainer';
-import type { ImageModel, ImageModelKind } from '../../core/imageClassifiers/imageModel';
+import type { ImageModel } from '../../core/imageClassifiers/imageModel';
+import { vggAttentionClassifier } from '../../core/models/vggAttention/family';
+import { vitClassifier } from '../../core/models/vit/family';
 import { IMAGE_ADAM, imageObjective, sceneBatch, type SceneBatch } from '../../core/imageClassifiers/imageTraining';
 import { Rng } from '../../core/util/rng';
 import { Adam } from '../../core/training/adam';
@@ -18,7 +20,7 @@ import { trainStep } from '../../core/training/trainLoop';
 import type { BenchCase } from '../benchCase';
 
 const ROOT = path.join(__dirname, '..', '..');
-const DEMOS: Record<ImageModelKind, string> = { vit: 'vit-scenes', 'vgg-attention': 'vgg-attention-scenes' };
+const DEMOS: Record<string, string> = { vit: 'vit-scenes', 'vgg-attention': 'vgg-attention-scenes' };
 const SAMPLE_IMAGE = path.join(ROOT, 'demo', 'workspace', 'images', 'scene-01-circle.png');
 
 async function useWasm(): Promise<void> {
@@ -34,16 +36,16 @@ interface TrainState {
 
 /** The training loop's own step on one fixed batch (no scene drawing in the timing), Adam's
  * moments made in the warm-up runs, then the model's after-step work (batch-norm statistics). */
-function trainCase(kind: ImageModelKind): BenchCase {
+function trainCase(kind: ClassifierKind): BenchCase {
   const B = 32;
   return {
-    name: `image: ${kind} train step (default config, batch ${B}, 64x64)`,
+    name: `image: ${kind.format} train step (default config, batch ${B}, 64x64)`,
     runs: 5,
     warmup: 2,
     work: { unit: 'steps', amount: 1 },
     setup: async () => {
       await useWasm();
-      return { model: createImageModel(kind), batch: sceneBatch(generateScenes(1, 0, B)), optimizer: new Adam(IMAGE_ADAM) } satisfies TrainState;
+      return { model: kind.create({}), batch: sceneBatch(generateScenes(1, 0, B)), optimizer: new Adam(IMAGE_ADAM) } satisfies TrainState;
     },
     run: (s) => {
       const { model, batch, optimizer } = s as TrainState;
@@ -60,14 +62,14 @@ function trainCase(kind: ImageModelKind): BenchCase {
   };
 }
 
-function explainCase(kind: ImageModelKind): BenchCase {
+function explainCase(kind: ClassifierKind): BenchCase {
   return {
-    name: `image: ${kind} image file -> prediction + maps (demo checkpoint, warm)`,
+    name: `image: ${kind.format} image file -> prediction + maps (demo checkpoint, warm)`,
     runs: 10,
     warmup: 2,
     setup: async () => {
       await useWasm();
-      return ImageExplainer.load(path.join(ROOT, 'demo', 'checkpoints', DEMOS[kind]));
+      return ImageExplainer.load(path.join(ROOT, 'demo', 'checkpoints', DEMOS[kind.format]), kind);
     },
     run: async (s) => {
       const e = await (s as ImageExplainer).explainFile(SAMPLE_IMAGE);
@@ -93,10 +95,10 @@ function randomAttention(layers: number, heads: number, tokens: number, seed: nu
 const DIMS = { layers: 12, heads: 12, tokens: 197 };
 
 export const imageCases: BenchCase[] = [
-  trainCase('vit'),
-  trainCase('vgg-attention'),
-  explainCase('vit'),
-  explainCase('vgg-attention'),
+  trainCase(vitClassifier),
+  trainCase(vggAttentionClassifier),
+  explainCase(vitClassifier),
+  explainCase(vggAttentionClassifier),
   {
     name: 'image: attention rollout 12 layers x 12 heads x 197 tokens ([CLS] row, mean fusion)',
     runs: 7,

@@ -1,7 +1,6 @@
 /**
  * Keeps the last few loaded checkpoints, so the engine answers warm: loading happens once per
- * checkpoint, and a changed model.json (new mtime) is reloaded. One cache per kind of loaded model
- * (image classifiers' explainers, captioners), each with its own loader.
+ * checkpoint, and a changed model.json (new mtime) is reloaded; a failed load is not kept.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';

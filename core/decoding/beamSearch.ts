@@ -4,15 +4,14 @@
  * GNMT length penalty; the whole search tree is recorded (see searchTree.ts).
  *
  * At each step every live beam proposes its `beamSize` best tokens (no other token can enter the
- * beam); the candidates are ranked by cumulative log-probability; EOS candidates ranked inside
- * the beam finish a hypothesis, the best non-EOS candidates fill the beam, the rest are pruned.
+ * beam); the candidates are ranked by cumulative log-probability; end-token candidates ranked inside
+ * the beam finish a hypothesis, the best other candidates fill the beam, the rest are pruned.
  * The search stops when no live beam can beat the n-best finished ones, or at the length limit.
  */
 import * as tf from '@tensorflow/tfjs';
 import { RpcError } from '../../protocol/rpc';
-import { BOS, EOS } from '../text/tokenizer';
 import { lengthPenalty, type BeamSearchResult, type Hypothesis, type SearchNode } from './searchTree';
-import type { StepModel } from './stepModel';
+import { generableMask, type StepModel } from './stepModel';
 
 export interface BeamSearchArgs {
   /** Beams kept per step (default 4). */
@@ -21,7 +20,7 @@ export interface BeamSearchArgs {
   alpha?: number;
   /** Hypotheses returned (default beamSize). */
   nBest?: number;
-  /** Most output tokens, EOS included (default: the model's maximum). */
+  /** Most output tokens, the end token included (default: the model's maximum). */
   maxTokens?: number;
   /** Tokens the output must start with; decoding continues after them. */
   prefix?: readonly number[];
@@ -38,11 +37,11 @@ interface Beam {
   logProbs: number[];
 }
 
-/** Indices of the k largest values of row `r` in a [rows, V] array, best first. */
-function topK(values: Float32Array, r: number, V: number, k: number): number[] {
+/** Indices of the k largest values of row `r` in a [rows, V] array among the `allowed` ids, best first. */
+function topK(values: Float32Array, r: number, V: number, k: number, allowed: Uint8Array): number[] {
   const idx: number[] = [];
-  for (let v = EOS; v < V; v++) {
-    // <pad> and <bos> (ids 0 and 1) are never generated.
+  for (let v = 0; v < V; v++) {
+    if (!allowed[v]) continue; // padding and the start token are never generated
     const x = values[r * V + v];
     if (idx.length < k || x > values[r * V + idx[idx.length - 1]]) {
       let pos = idx.length < k ? idx.length : k - 1;
@@ -68,10 +67,11 @@ export function beamSearch<S>(model: StepModel<S>, args: BeamSearchArgs = {}): B
   if (!Number.isInteger(K) || K < 1) throw new RpcError('invalid-input', `beam size must be a positive integer, got ${K}`);
   if (!Number.isInteger(nBest) || nBest < 1 || nBest > K) throw new RpcError('invalid-input', `n-best must be in 1..${K} (the beam size), got ${nBest}`);
   if (!(alpha >= 0)) throw new RpcError('invalid-input', `length-penalty alpha must be >= 0, got ${alpha}`);
-  if (prefix.includes(EOS)) throw new RpcError('invalid-input', 'the forced prefix must not contain EOS');
+  const { start, end } = model.tokens;
+  if (prefix.includes(end)) throw new RpcError('invalid-input', 'the forced prefix must not contain the end token');
   if (prefix.length >= maxTokens) throw new RpcError('invalid-input', `the forced prefix has ${prefix.length} tokens; at most ${maxTokens - 1} fit before the length limit`);
 
-  const nodes: SearchNode[] = [{ id: 0, parent: -1, depth: 0, token: BOS, label: label(BOS), logProb: 0, cumulative: 0, normalized: 0, status: 'kept' }];
+  const nodes: SearchNode[] = [{ id: 0, parent: -1, depth: 0, token: start, label: label(start), logProb: 0, cumulative: 0, normalized: 0, status: 'kept' }];
   const addNode = (n: Omit<SearchNode, 'id' | 'normalized' | 'label'>): SearchNode => {
     const node: SearchNode = { id: nodes.length, label: label(n.token), normalized: n.cumulative / lengthPenalty(n.depth, alpha), ...n };
     nodes.push(node);
@@ -79,9 +79,10 @@ export function beamSearch<S>(model: StepModel<S>, args: BeamSearchArgs = {}): B
   };
   const finished: Hypothesis[] = [];
   let alive: Beam[] = [{ node: 0, tokens: [], logProbs: [] }];
+  let allowed: Uint8Array | undefined;
   const state = model.begin();
   const run = (beams: Beam[]): { values: Float32Array; V: number } => {
-    const ids = tf.tensor1d(beams.map((b) => (b.tokens.length ? b.tokens[b.tokens.length - 1] : BOS)), 'int32');
+    const ids = tf.tensor1d(beams.map((b) => (b.tokens.length ? b.tokens[b.tokens.length - 1] : start)), 'int32');
     const r = model.step(state, ids);
     const values = r.logProbs.dataSync() as Float32Array;
     const V = r.logProbs.shape[1];
@@ -104,10 +105,12 @@ export function beamSearch<S>(model: StepModel<S>, args: BeamSearchArgs = {}): B
       const depth = alive[0].tokens.length + 1;
       if (depth > maxTokens) break;
       const { values, V } = run(alive);
+      allowed ??= generableMask(model.tokens, V);
+      const generable = allowed.reduce((n, a) => n + a, 0);
       const candidates: { beam: number; node: SearchNode }[] = [];
       alive.forEach((b, i) => {
         const parent = nodes[b.node];
-        for (const token of topK(values, i, V, Math.min(K, V - EOS))) {
+        for (const token of topK(values, i, V, Math.min(K, generable), allowed as Uint8Array)) {
           const lp = values[i * V + token];
           candidates.push({ beam: i, node: addNode({ parent: parent.id, depth, token, logProb: lp, cumulative: parent.cumulative + lp, status: 'pruned' }) });
         }
@@ -120,7 +123,7 @@ export function beamSearch<S>(model: StepModel<S>, args: BeamSearchArgs = {}): B
         const b = alive[c.beam];
         const tokens = [...b.tokens, c.node.token];
         const logProbs = [...b.logProbs, c.node.logProb];
-        if (c.node.token === EOS) {
+        if (c.node.token === end) {
           if (rank < K) {
             c.node.status = 'finished';
             finished.push({ tokens, text: detokenize(tokens), logProbs, cumulative: c.node.cumulative, normalized: c.node.normalized, finished: true, nodeId: c.node.id });

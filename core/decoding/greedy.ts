@@ -3,28 +3,25 @@
  * only. Returns the tokens and each token's log-probability.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BOS, EOS } from '../text/tokenizer';
-
-// The decoders rely on the special ids' order: <pad> 0, <bos> 1, <eos> 2, then real tokens.
-import type { StepModel } from './stepModel';
+import { generableMask, type StepModel } from './stepModel';
 
 export interface GreedyArgs {
   /** Rows in the batch. */
   batch: number;
-  /** Most output tokens, EOS included (default: the model's max length - 1). */
+  /** Most output tokens, the end token included (default: the model's max length - 1). */
   maxTokens?: number;
-  /** Tokens forced at the start of every row (after BOS). */
+  /** Tokens forced at the start of every row (after the start token). */
   prefix?: readonly number[];
   /** Cancels between steps. */
   signal?: AbortSignal;
 }
 
 export interface GreedyResult {
-  /** Per row: generated tokens (forced prefix included, EOS included when produced). */
+  /** Per row: generated tokens (forced prefix included, the end token included when produced). */
   tokens: number[][];
   /** Per row: log-probability of each token in `tokens`. */
   logProbs: number[][];
-  /** Per row: whether it ended with EOS. */
+  /** Per row: whether it ended with the end token. */
   finished: boolean[];
 }
 
@@ -35,9 +32,11 @@ export function greedyDecode<S>(model: StepModel<S>, args: GreedyArgs): GreedyRe
   const tokens: number[][] = Array.from({ length: B }, () => []);
   const logProbs: number[][] = Array.from({ length: B }, () => []);
   const finished = new Array<boolean>(B).fill(false);
+  const { start, end } = model.tokens;
+  let allowed: Uint8Array | undefined;
   const state = model.begin();
   try {
-    let input = new Array<number>(B).fill(BOS);
+    let input = new Array<number>(B).fill(start);
     for (let t = 0; t < maxTokens && !finished.every(Boolean); t++) {
       args.signal?.throwIfAborted();
       const ids = tf.tensor1d(input, 'int32');
@@ -46,15 +45,16 @@ export function greedyDecode<S>(model: StepModel<S>, args: GreedyArgs): GreedyRe
       const V = lp.shape[1];
       tf.dispose([ids, lp, ...(cross ?? [])]);
       const next: number[] = [];
+      allowed ??= generableMask(model.tokens, V);
       for (let b = 0; b < B; b++) {
-        let best = t < prefix.length ? prefix[t] : EOS;
-        // <pad> and <bos> are never generated.
-        if (t >= prefix.length) for (let v = EOS + 1; v < V; v++) if (values[b * V + v] > values[b * V + best]) best = v;
+        let best = t < prefix.length ? prefix[t] : -1;
+        // Ties go to the lowest id; ids the model never generates (padding, the start) are skipped.
+        if (t >= prefix.length) for (let v = 0; v < V; v++) if (allowed[v] && (best < 0 || values[b * V + v] > values[b * V + best])) best = v;
         next.push(best);
         if (!finished[b]) {
           tokens[b].push(best);
           logProbs[b].push(values[b * V + best]);
-          if (best === EOS) finished[b] = true;
+          if (best === end) finished[b] = true;
         }
       }
       input = next;

@@ -11,7 +11,7 @@ import { registerBeamHandlers } from './handlers/beamHandlers';
 import { registerCheckpointHandlers } from './handlers/checkpointHandlers';
 import { registerDiagnosticsHandlers } from './handlers/diagnosticsHandlers';
 import type { HandlerContext } from './handlers/handlerContext';
-import { ModelCache } from '../session/modelCache';
+import { LoadedModels } from '../session/loadedModels';
 import { registerImageHandlers } from './handlers/imageHandlers';
 import { registerTrainingHandlers } from './handlers/trainingHandlers';
 
@@ -60,7 +60,7 @@ export function startEngineServer(transport: Transport, options: EngineServerOpt
     return info;
   });
   // Requests that arrive while the backend loads wait for it; a failed start fails them with its reason.
-  const context: HandlerContext = { rpc, backendReady: async () => (await ready)(), models: new ModelCache() };
+  const context: HandlerContext = { rpc, backendReady: async () => (await ready)(), models: new LoadedModels() };
   for (const register of HANDLER_GROUPS) register(context);
 
   return { rpc, ready: ready.then((info) => info()) };

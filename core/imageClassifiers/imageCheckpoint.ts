@@ -6,26 +6,14 @@
 import * as path from 'node:path';
 import { RpcError } from '../../protocol/rpc';
 import { readCheckpoint, writeCheckpoint } from '../checkpoint/checkpointFiles';
-import { VitModel } from '../models/vit/vit';
-import { VggAttentionModel } from '../models/vggAttention/vggAttention';
-import { VGG_CHECKPOINT_LEGACY_DEFAULTS } from '../models/vggAttention/vggAttentionConfig';
-import { IMAGE_MODEL_KINDS, type ImageModel, type ImageModelKind } from './imageModel';
+import type { ClassifierKind } from './classifierKind';
+import type { ImageModel } from './imageModel';
 
 export interface ImageModelTopology {
-  kind: ImageModelKind;
+  kind: string;
   config: Record<string, unknown>;
   /** Class names in logit order. */
   classNames: string[];
-}
-
-/** Builds a fresh (untrained) model of `kind` from a config (defaults filled in). */
-export function createImageModel(kind: ImageModelKind, config: Record<string, unknown> = {}): ImageModel {
-  switch (kind) {
-    case 'vit':
-      return new VitModel(config);
-    case 'vgg-attention':
-      return new VggAttentionModel(config);
-  }
 }
 
 export async function saveImageModel(model: ImageModel, dir: string, classNames: string[], metadata: Record<string, unknown> = {}): Promise<void> {
@@ -40,12 +28,10 @@ export interface LoadedImageModel {
   metadata: Record<string, unknown>;
 }
 
-export async function loadImageModel(modelJsonOrDir: string): Promise<LoadedImageModel> {
+export async function loadImageModel(modelJsonOrDir: string, kind: ClassifierKind): Promise<LoadedImageModel> {
   const a = await readCheckpoint(modelJsonOrDir);
   const file = path.resolve(modelJsonOrDir);
-  if (!(IMAGE_MODEL_KINDS as readonly string[]).includes(a.format)) {
-    throw new RpcError('invalid-checkpoint', `${file}: is a '${a.format}' checkpoint, not an image model (${IMAGE_MODEL_KINDS.join(' or ')})`);
-  }
+  if (a.format !== kind.format) throw new RpcError('invalid-checkpoint', `${file}: is a '${a.format}' checkpoint, not a ${kind.format} model`);
   const topology = a.modelTopology as Partial<ImageModelTopology> | null;
   if (!topology || typeof topology.config !== 'object' || !Array.isArray(topology.classNames)) {
     throw new RpcError('invalid-checkpoint', `${file}: its model topology lacks the model config or class names`);
@@ -53,8 +39,7 @@ export async function loadImageModel(modelJsonOrDir: string): Promise<LoadedImag
   let model: ImageModel;
   try {
     const saved = topology.config as Record<string, unknown>;
-    const config = a.format === 'vgg-attention' ? { ...VGG_CHECKPOINT_LEGACY_DEFAULTS, ...saved } : saved;
-    model = createImageModel(a.format as ImageModelKind, config);
+    model = kind.create(kind.savedConfig ? kind.savedConfig(saved) : saved);
   } catch (err) {
     throw new RpcError('invalid-checkpoint', `${file}: its ${a.format} config is invalid: ${(err as Error).message}`);
   }

@@ -16,24 +16,16 @@ import { RpcError } from '../../protocol/rpc';
 import { MODEL_JSON } from '../checkpoint/checkpointFiles';
 import { generateScenes, SCENE_SETS, stackScenes } from '../data/scenes/scenes';
 import { evaluateOnScenes } from './sceneEvaluation';
-import { explainVggBatch } from '../models/vggAttention/explain';
-import { VitModel } from '../models/vit/vit';
-import { VggAttentionModel } from '../models/vggAttention/vggAttention';
 import type { AttentionStat, RunStatus } from '../../protocol/runFolder/format';
 import { RunWriter } from '../training/runWriter';
 import { resumeRun, type LoopEvaluation, type LoopStart, type TrainProgress } from '../training/trainLoop';
-import { createImageModel, loadImageModel } from './imageCheckpoint';
-import type { ImageModel, ImageModelKind } from './imageModel';
+import type { ClassifierKind } from './classifierKind';
+import { loadImageModel } from './imageCheckpoint';
+import type { ImageModel } from './imageModel';
 import { trainImageModel, type ImageTrainArgs } from './imageTraining';
 
-/** The default training of each model on the scenes task (the demo checkpoints use these). */
-export const IMAGE_TRAINING_DEFAULTS: Record<ImageModelKind, Required<Pick<ImageTrainArgs, 'steps' | 'batchSize' | 'learningRate'>>> = {
-  vit: { steps: 2000, batchSize: 32, learningRate: 1.5e-3 },
-  'vgg-attention': { steps: 1000, batchSize: 32, learningRate: 2e-3 },
-};
-
 export interface ImageRunArgs {
-  kind: ImageModelKind;
+  kind: ClassifierKind;
   /** Model config overrides (defaults: the model's own). */
   modelConfig?: Record<string, unknown>;
   training?: ImageTrainArgs;
@@ -70,56 +62,20 @@ export interface ImageRunResult {
   message?: string;
 }
 
-function entropy(row: ArrayLike<number>, from: number, to: number): number {
-  let h = 0;
-  for (let i = from; i < to; i++) if (row[i] > 0) h -= row[i] * Math.log(row[i]);
-  return h;
-}
-
-/** Per layer and head: mean row entropy and mean weight on [CLS] (ViT); per gate: map entropy and
- * the weight on the first cell (VGG-attention). From a small batch of held-out scenes. */
+/** Per layer and head (or gate) statistics of the model on a small batch of held-out scenes. */
 export function imageAttentionStats(model: ImageModel, scenes = generateScenes(SCENE_SETS.heldOut, 0, 16, { size: model.imageSize })): AttentionStat[] {
   const { x, size } = stackScenes(scenes);
   const xt = tf.tensor4d(x, [scenes.length, size, size, 3]);
-  const stats: AttentionStat[] = [];
   try {
-    if (model instanceof VitModel) {
-      const out = model.forward(xt, { captureAttention: true });
-      const t = model.tokens;
-      out.attention.forEach((a, layer) => {
-        const data = a.dataSync();
-        const [b, heads] = a.shape;
-        for (let h = 0; h < heads; h++) {
-          let ent = 0;
-          let first = 0;
-          for (let e = 0; e < b; e++) {
-            for (let q = 0; q < t; q++) {
-              const off = ((e * heads + h) * t + q) * t;
-              ent += entropy(data, off, off + t);
-              first += data[off];
-            }
-          }
-          stats.push({ kind: 'vit-self', layer, head: h, entropy: ent / (b * t), firstShare: first / (b * t) });
-        }
-      });
-      tf.dispose([out.logits, ...out.attention]);
-    } else if (model instanceof VggAttentionModel) {
-      const e = explainVggBatch(model, xt);
-      e.gateMaps.forEach((g, layer) => {
-        const ent = g.maps.reduce((s, m) => s + entropy(m, 0, m.length), 0) / g.maps.length;
-        const first = g.maps.reduce((s, m) => s + m[0], 0) / g.maps.length;
-        stats.push({ kind: layer === 0 ? 'gate-pool3' : 'gate-pool4', layer, head: 0, entropy: ent, firstShare: first });
-      });
-    }
+    return model.attentionStats(xt);
   } finally {
     xt.dispose();
   }
-  return stats;
 }
 
 export async function trainImageRun(args: ImageRunArgs): Promise<ImageRunResult> {
   const t0 = performance.now();
-  const training: ImageTrainArgs = { ...IMAGE_TRAINING_DEFAULTS[args.kind], ...args.training };
+  const training: ImageTrainArgs = { ...args.kind.training, ...args.training };
   const checkpointEvery = args.checkpointEvery ?? 250;
   const evalEvery = args.evalEvery ?? 500;
   const evalCount = args.evalScenes ?? 200;
@@ -127,18 +83,18 @@ export async function trainImageRun(args: ImageRunArgs): Promise<ImageRunResult>
   let model: ImageModel;
   let start: LoopStart;
   if (args.resume) {
-    const r = await resumeRun({ outDir: args.outDir }, async (dir) => (await loadImageModel(dir)).model);
-    if (r.writer.config.model !== args.kind) {
+    const r = await resumeRun({ outDir: args.outDir }, async (dir) => (await loadImageModel(dir, args.kind)).model);
+    if (r.writer.config.model !== args.kind.format) {
       r.bundle.dispose();
-      throw new RpcError('bad-request', `${args.outDir} is a ${r.writer.config.model} run, not ${args.kind}`);
+      throw new RpcError('bad-request', `${args.outDir} is a ${r.writer.config.model} run, not ${args.kind.format}`);
     }
     Object.assign(training, r.writer.config.training);
     model = r.bundle;
     start = r.start;
   } else {
-    model = createImageModel(args.kind, args.modelConfig ?? {});
+    model = args.kind.create(args.modelConfig ?? {});
     const writer = await RunWriter.create(args.outDir, {
-      model: args.kind,
+      model: args.kind.format,
       task: 'scenes',
       seed: Number(model.config.seed ?? 1),
       modelConfig: model.config,

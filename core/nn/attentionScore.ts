@@ -14,7 +14,8 @@ import { RpcError } from '../../protocol/rpc';
 import type { ParamStore } from './paramStore';
 
 /** How a decoder state is scored against each encoder state (see above). */
-export type ScoreKind = 'additive' | 'dot' | 'general';
+export const ATTENTION_SCORES = ['additive', 'dot', 'general'] as const;
+export type ScoreKind = (typeof ATTENTION_SCORES)[number];
 
 export interface AttentionScoreArgs {
   kind: ScoreKind;

@@ -17,7 +17,8 @@ export interface RecurrentState {
 }
 
 /** The recurrent cells the RNN models use. */
-export type RecurrentKind = 'gru' | 'lstm';
+export const RECURRENT_KINDS = ['gru', 'lstm'] as const;
+export type RecurrentKind = (typeof RECURRENT_KINDS)[number];
 
 export interface RecurrentCell {
   readonly kind: RecurrentKind;

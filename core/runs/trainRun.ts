@@ -11,27 +11,17 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RpcError } from '../../protocol/rpc';
-import { TRAINABLE_MODELS, TrainOptions, type TrainData, type TrainableModel } from '../../protocol/training';
+import type { TrainData, TrainOptions, TrainableModel } from '../../protocol/training';
 import { writeFileAtomic } from '../../protocol/runFolder/atomicWrite';
-import { IMAGE_MODEL_KINDS, type ImageModelKind } from '../imageClassifiers/imageModel';
-import { trainImageRun } from '../imageClassifiers/trainImageRun';
-import { CAPTIONER_MODEL, trainCaptioner } from '../models/captioning/trainCaptioner';
-import { trainRnnSeq2seq } from '../models/rnnSeq2seq/trainRnnSeq2seq';
 import { getTask, TASK_NAMES } from '../data/tasks';
-import { datasetFromPairs, type Seq2SeqDataset } from '../data/tasks/task';
-import { describeProblems, readPlainText, readTsvCorpus } from '../text/corpus';
-import { trainTransformer } from '../models/transformer/trainTransformer';
-import type { RunLoopArgs } from '../training/runLoopArgs';
-import type { TrainProgress } from '../training/trainLoop';
+import type { FamilyTrainer, RunProgress } from '../models/modelFamily';
+import { findFamily, trainerOf } from '../models/registry';
+import { checkOptions, defined } from '../training/trainOptions';
 import { CONFIG_JSON, METRICS_JSONL, type RunConfig } from '../../protocol/runFolder/format';
 import { readMetrics } from '../training/runWriter';
 import { DATA_JSON, PROCESS_JSON, processAlive, type RunDataFile, type RunProcessFile } from '../../protocol/runFolder/reader';
 
-/** The training loop's progress, with each model's held-out figure under one name. */
-export interface RunProgress extends Omit<TrainProgress, 'evalExactMatch'> {
-  /** Held-out exact match (text models), accuracy (image models) or naming (captioner), at evaluation steps. */
-  heldOut?: number;
-}
+export type { RunProgress } from '../models/modelFamily';
 
 export interface TrainRunArgs {
   runDir: string;
@@ -39,17 +29,16 @@ export interface TrainRunArgs {
   resume?: boolean;
   /** Required for a new run; a resumed run keeps its own. */
   model?: TrainableModel;
-  /** Required for a new run; a resumed run reads its data.json (or its built-in task). */
+  /** Required for a new run of a model that trains on several sources; a resumed run reads its
+   * data.json (or its built-in task). */
   data?: TrainData;
+  /** The model's own options (see its trainer's schema); unknown ones are refused by name. */
   options?: TrainOptions;
   signal?: AbortSignal;
   onProgress?: (p: RunProgress) => void;
   /** Problems that do not stop training (e.g. malformed TSV lines). */
   onWarning?: (message: string) => void;
 }
-
-/** The RNN seq2seq's model name in runs, on the CLI and in protocol's TRAINABLE_MODELS. */
-export const RNN_SEQ2SEQ_MODEL = 'rnn-seq2seq' satisfies TrainableModel;
 
 export interface TrainRunResult {
   runDir: string;
@@ -85,37 +74,43 @@ async function resumeData(runDir: string, config: RunConfig, given: TrainData | 
   const saved = await readDataFile(runDir);
   if (saved?.kind === 'task' && saved.name) return { kind: 'task', name: saved.name };
   if ((saved?.kind === 'tsv' || saved?.kind === 'text') && saved.path) return { kind: saved.kind, path: saved.path, tokenizer: saved.tokenizer };
-  if (TASK_NAMES.includes(config.task)) return { kind: 'task', name: config.task };
+  if (TASK_NAMES.includes(config.task) || findFamily(config.model)?.trainer?.data.tasks.includes(config.task)) return { kind: 'task', name: config.task };
   return undefined;
 }
 
-async function transformerData(data: TrainData, onWarning: (m: string) => void): Promise<{ dataset?: Seq2SeqDataset; text?: { name: string; text: string; tokenizer: 'char' | 'word' } }> {
-  switch (data.kind) {
-    case 'task':
-      return { dataset: getTask(data.name) };
-    case 'tsv': {
-      const file = path.resolve(data.path);
-      const corpus = await readTsvCorpus(file);
-      if (corpus.problems.length) onWarning(describeProblems(file, corpus.problems));
-      return { dataset: datasetFromPairs(`tsv:${path.basename(file)}`, corpus.pairs, data.tokenizer ?? 'char') };
-    }
-    case 'text': {
-      const file = path.resolve(data.path);
-      return { text: { name: `text:${path.basename(file)}`, text: await readPlainText(file), tokenizer: data.tokenizer ?? 'char' } };
-    }
-    default: {
-      const never: never = data;
-      throw new RpcError('bad-request', `unknown data source ${JSON.stringify(never)}`);
-    }
-  }
+/** What a new run needs to repeat the run in `runDir` (Duplicate): its model, data and options. */
+export async function runOptions(runDir: string): Promise<{ model: string; data?: TrainData; options: TrainOptions }> {
+  const config = await readConfig(runDir);
+  const { trainer } = trainerOf(config.model);
+  const options = trainer.optionsFromRun({ seed: config.seed, modelConfig: config.modelConfig, training: config.training }) as TrainOptions;
+  return { model: config.model, data: await resumeData(runDir, config, undefined), options };
 }
 
 function dataFile(data: TrainData): RunDataFile {
   return data.kind === 'task' ? { kind: 'task', name: data.name } : { kind: data.kind, path: path.resolve(data.path), tokenizer: data.tokenizer ?? 'char' };
 }
 
-function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+const FILE_NAMES = { tsv: 'TSV corpus', text: 'text file' } as const;
+
+/** `data` as `model`'s trainer takes it; refused by name otherwise. Without data, a model that trains
+ * on one task alone gets that task. */
+function checkData(model: string, trainer: FamilyTrainer, data: TrainData | undefined): TrainData {
+  const { tasks, files } = trainer.data;
+  const only = files.length === 0 && tasks.length === 1 ? tasks[0] : undefined;
+  if (!data) {
+    if (only) return { kind: 'task', name: only };
+    throw new RpcError('bad-request', `train needs ${['a task', ...files.map((f) => `a ${f === 'tsv' ? 'TSV' : 'text'} file`)].join(', ').replace(/, ([^,]*)$/, ' or $1')}`);
+  }
+  if (data.kind === 'task' && !tasks.includes(data.name)) {
+    if (only) throw new RpcError('bad-request', `${model} trains on the task '${only}' (got '${data.name}')`);
+    if (!TASK_NAMES.includes(data.name)) getTask(data.name); // unknown: its message lists the tasks
+    throw new RpcError('bad-request', `${model} trains on the tasks ${tasks.join(', ')} (got '${data.name}')`);
+  }
+  if (data.kind !== 'task' && !files.includes(data.kind)) {
+    if (only) throw new RpcError('bad-request', `${model} trains on the task '${only}' (got a ${data.kind} file)`);
+    throw new RpcError('bad-request', `${model} trains on a task or a ${files.map((f) => FILE_NAMES[f]).join(' or ')}, not a ${FILE_NAMES[data.kind]}`);
+  }
+  return data;
 }
 
 /** Trains (or resumes) one run; resolves when it finished, stopped (signal) or failed (NaN, bad data). */
@@ -125,7 +120,8 @@ export async function trainRun(args: TrainRunArgs): Promise<TrainRunResult> {
   const warn = args.onWarning ?? (() => undefined);
   let model = args.model;
   let data = args.data;
-  let steps = o.steps;
+  let saved: unknown;
+  let savedSteps: number | undefined;
   if (args.resume) {
     const config = await readConfig(runDir);
     const owner = await fs
@@ -137,11 +133,8 @@ export async function trainRun(args: TrainRunArgs): Promise<TrainRunResult> {
     }
     model ??= config.model as TrainableModel;
     data = await resumeData(runDir, config, data);
-    // Logging, checkpoint and evaluation intervals as the run was started, unless given again.
-    const saved = TrainOptions.safeParse((await readDataFile(runDir))?.options ?? {});
-    if (saved.success) o = { ...saved.data, ...defined(o) };
-    steps = o.steps;
-    steps ??= typeof config.training?.steps === 'number' ? config.training.steps : undefined;
+    saved = (await readDataFile(runDir))?.options;
+    savedSteps = typeof config.training?.steps === 'number' ? config.training.steps : undefined;
     // The resume rewrites metrics.jsonl without corrupt lines (e.g. one half-written by a crash): say so.
     const { skippedLines } = await readMetrics(runDir);
     if (skippedLines.length) warn(`${path.join(runDir, METRICS_JSONL)}: skipped ${skippedLines.length} corrupt line(s) (line ${skippedLines.slice(0, 5).join(', ')}${skippedLines.length > 5 ? ', …' : ''}); the resume drops them`);
@@ -150,98 +143,34 @@ export async function trainRun(args: TrainRunArgs): Promise<TrainRunResult> {
     const exists = await fs.stat(path.join(runDir, CONFIG_JSON)).catch(() => undefined);
     if (exists) throw new RpcError('bad-request', `${runDir} already holds a run; choose another folder or resume it`);
   }
-  const isImage = (IMAGE_MODEL_KINDS as readonly string[]).includes(model ?? '');
-  const isRnn = model === RNN_SEQ2SEQ_MODEL;
-  const isCaptioner = model === CAPTIONER_MODEL;
-  if (model !== 'transformer' && !isImage && !isRnn && !isCaptioner) throw new RpcError('unsupported', `cannot train model '${model}'; trainable: ${TRAINABLE_MODELS.join(', ')}`);
-  if (isCaptioner && !args.resume && !(data?.kind === 'task' && data.name === 'scenes')) throw new RpcError('bad-request', `${CAPTIONER_MODEL} trains on the task 'scenes'`);
-  if (isRnn && data?.kind === 'text') throw new RpcError('bad-request', `${RNN_SEQ2SEQ_MODEL} trains on a task or a TSV corpus, not a text file`);
-  if (isImage && !args.resume && data && !(data.kind === 'task' && data.name === 'scenes')) {
-    throw new RpcError('bad-request', `${model} trains on the task 'scenes' (got ${data.kind === 'task' ? `'${data.name}'` : `a ${data.kind} file`})`);
-  }
-  if (!isImage && !data) throw new RpcError('bad-request', args.resume ? `${runDir}: cannot tell which data the run was trained on (no ${DATA_JSON}); give it again` : 'train needs a task, a TSV file or a text file');
+  const { family, trainer } = trainerOf(model ?? '');
+  // A resume keeps the run's logging, checkpoint and evaluation intervals, unless given again.
+  const previous = trainer.options.safeParse(saved ?? {});
+  if (previous.success) o = { ...(previous.data as TrainOptions), ...defined(o) } as TrainOptions;
+  const steps = (o.steps as number | undefined) ?? savedSteps;
+  const checked = checkOptions(model as string, trainer.options, o);
+  if ('problem' in checked) throw new RpcError('bad-request', checked.problem);
+  const onlyTask = trainer.data.files.length === 0 && trainer.data.tasks.length === 1;
+  if (args.resume && !data && !onlyTask) throw new RpcError('bad-request', `${runDir}: cannot tell which data the run was trained on (no ${DATA_JSON}); give it again`);
+  data = checkData(model as string, trainer, data);
 
   await fs.mkdir(runDir, { recursive: true });
   const proc = path.join(runDir, PROCESS_JSON);
   await writeFileAtomic(proc, JSON.stringify({ pid: process.pid, hostname: os.hostname(), startedAt: new Date().toISOString() }, null, 2));
-  if (data && !args.resume) await writeFileAtomic(path.join(runDir, DATA_JSON), JSON.stringify({ ...dataFile(data), options: o }, null, 2));
-  // What every loop below takes alike; each adds its own model and optimiser options.
-  const loop: RunLoopArgs & { clipNorm?: number } = { steps, batchSize: o.batchSize, seed: o.seed, clipNorm: o.clipNorm, checkpointEvery: o.checkpointEvery, evalEvery: o.evalEvery, logEvery: o.logEvery, outDir: runDir, resume: args.resume === true, signal: args.signal };
+  // What the model reads goes beside the data, so the sidebar shows the run without the engine.
+  const input = data.kind === 'tsv' ? 'text-pair' : data.kind === 'text' ? 'text' : family.inputs[0];
+  if (!args.resume) await writeFileAtomic(path.join(runDir, DATA_JSON), JSON.stringify({ ...dataFile(data), input, options: o }, null, 2));
+  const opts = checked.options as Record<string, number | undefined>;
+  const t0 = performance.now();
   try {
-    if (isImage) {
-      const kind = model as ImageModelKind;
-      const modelConfig = defined(
-        kind === 'vit'
-          ? { imageSize: o.imageSize, seed: o.seed, patchSize: o.patchSize, depth: o.layers, dim: o.dModel, heads: o.heads, mlpDim: o.dFF }
-          : { imageSize: o.imageSize, seed: o.seed, widthMultiplier: o.widthMultiplier },
-      );
-      const r = await trainImageRun({
-        kind,
-        modelConfig,
-        training: defined({ steps, batchSize: o.batchSize, learningRate: o.learningRate, clipNorm: o.clipNorm }),
-        outDir: runDir,
-        resume: args.resume === true,
-        checkpointEvery: o.checkpointEvery,
-        evalEvery: o.evalEvery,
-        logEvery: o.logEvery,
-        signal: args.signal,
-        onProgress: (p) => args.onProgress?.({ ...p, heldOut: p.heldOutAccuracy }),
-      });
-      r.model.dispose();
-      const status = r.status === 'running' ? 'failed' : r.status;
-      return { runDir, status, step: r.step, totalSteps: steps, finalLoss: r.finalLoss, message: r.message, lastCheckpoint: r.lastCheckpoint, wallSeconds: r.wallSeconds, details: { heldOutAccuracy: r.heldOutAccuracy, pointing: r.pointing } };
-    }
-    if (isCaptioner) {
-      const r = await trainCaptioner({
-        model: defined({ attention: o.attention, imageSize: o.imageSize, units: o.dModel, maxLength: o.maxLength }),
-        ...loop,
-        learningRate: o.learningRate,
-        onProgress: (p) => args.onProgress?.({ ...p, heldOut: p.naming }),
-      });
-      r.bundle.model.dispose();
-      return loopOutcome(runDir, r, steps ?? 2000, { heldOutNaming: r.naming, heldOutPointing: r.pointing });
-    }
-    const { dataset, text } = await transformerData(data as TrainData, warn);
-    if (isRnn) {
-      const r = await trainRnnSeq2seq({
-        dataset: dataset as Seq2SeqDataset,
-        model: defined({ cell: o.cell, score: o.score, encoderUnits: o.dModel, maxLength: o.maxLength }),
-        ...loop,
-        learningRate: o.learningRate,
-        labelSmoothing: o.labelSmoothing,
-        onProgress: (p) => args.onProgress?.({ ...p, heldOut: p.evalExactMatch }),
-      });
-      r.bundle.model.dispose();
-      return loopOutcome(runDir, r, steps ?? 2000, { heldOutExactMatch: r.evalExactMatch });
-    }
-    let totalSteps = steps ?? 2000;
-    const r = await trainTransformer({
-      dataset,
-      text,
-      model: defined({ encoderLayers: o.encoderLayers ?? o.layers, decoderLayers: o.decoderLayers ?? o.layers, dModel: o.dModel, heads: o.heads, dFF: o.dFF, dropout: o.dropout, maxLength: o.maxLength }),
-      ...loop,
-      warmup: o.warmup,
-      learningRateFactor: o.learningRateFactor,
-      labelSmoothing: o.labelSmoothing,
-      onProgress: (p) => {
-        totalSteps = p.totalSteps;
-        args.onProgress?.({ ...p, heldOut: p.evalExactMatch });
-      },
+    const r = await trainer.train({
+      loop: { steps, batchSize: opts.batchSize, seed: opts.seed, clipNorm: opts.clipNorm, checkpointEvery: opts.checkpointEvery, evalEvery: opts.evalEvery, logEvery: opts.logEvery, outDir: runDir, resume: args.resume === true, signal: args.signal },
+      options: { ...checked.options, ...(steps !== undefined ? { steps } : {}) },
+      input: { data, warn },
+      onProgress: args.onProgress,
     });
-    r.bundle.model.dispose();
-    return loopOutcome(runDir, r, totalSteps, { heldOutExactMatch: r.evalExactMatch });
+    return { runDir, ...r, wallSeconds: (performance.now() - t0) / 1000 };
   } finally {
     await fs.rm(proc, { force: true });
   }
-}
-
-/** A text or caption loop's result as the run's outcome (a non-finite last loss is left out). */
-function loopOutcome(
-  runDir: string,
-  r: { status: TrainRunResult['status']; step: number; finalLoss: number; message?: string; lastCheckpoint?: string; wallSeconds: number },
-  totalSteps: number,
-  details: Record<string, unknown>,
-): TrainRunResult {
-  const { status, step, message, lastCheckpoint, wallSeconds } = r;
-  return { runDir, status, step, totalSteps, finalLoss: Number.isFinite(r.finalLoss) ? r.finalLoss : undefined, message, lastCheckpoint, wallSeconds, details };
 }

@@ -9,10 +9,10 @@
  * queries are the decoder inputs <bos>, y1 ... y_{d-1} of a node at depth d.
  */
 import type { BeamDecodeParams, BeamDecodeResult, NodeAttention } from '../../protocol/beam';
-import type { ModelDescription } from '../../protocol/attention';
 import { RpcError } from '../../protocol/rpc';
-import type { TextModel } from './textModel';
-import { BOS, EOS, UNK } from '../text/tokenizer';
+import type { TextModel } from '../models/modelFamily';
+import { UNK } from '../text/tokenizer';
+import type { Loaded } from './loadedModels';
 import { beamSearch } from '../decoding/beamSearch';
 import type { SearchTree } from '../decoding/searchTree';
 
@@ -21,7 +21,11 @@ const MAX_DECODES = 8;
 
 export interface StoredDecode {
   spec: string;
-  model: TextModel;
+  /** The loaded model it was decoded with (a reloaded checkpoint is another). */
+  model: Loaded['model'];
+  text: TextModel;
+  /** The start token its decoder input begins with. */
+  start: number;
   /** Source ids (seq2seq); null for the LM. */
   sourceIds: number[] | null;
   sourceLabels: string[];
@@ -47,13 +51,13 @@ export class BeamDecodeStore {
 }
 
 /** Beam search over `params.text` with the tree recorded; the result lacks only its decodeId. */
-export function decodeWithTree(
-  model: TextModel,
-  description: ModelDescription,
-  params: BeamDecodeParams,
-  signal?: AbortSignal,
-): { result: Omit<BeamDecodeResult, 'decodeId'>; stored: Omit<StoredDecode, 'spec'> } {
+export function decodeWithTree(loaded: Loaded, params: BeamDecodeParams, signal?: AbortSignal): { result: Omit<BeamDecodeResult, 'decodeId'>; stored: Omit<StoredDecode, 'spec'> } {
   const t0 = performance.now();
+  const { description } = loaded;
+  const model = loaded.model.text;
+  if (!model || !description.surfaces.includes('decode')) {
+    throw new RpcError('unsupported', `beam search needs a model with a decoder; ${description.label} is a ${description.familyLabel} ('${description.family}'), which has none`);
+  }
   const tgt = model.targetTokenizer;
   const isLm = model.kind === 'lm';
   const reader = model.sourceTokenizer ?? tgt;
@@ -63,14 +67,16 @@ export function decodeWithTree(
   if (isLm && promptIds.length === 0) throw new RpcError('invalid-input', 'the prompt is empty: select some text or put the cursor on a non-empty line');
   const shownIds = sourceIds ?? promptIds;
   const prefix = params.prefix ?? [];
-  if (prefix.includes(EOS)) throw new RpcError('invalid-input', 'the forced prefix must not contain <eos>: a finished hypothesis cannot be continued');
+  const steps = model.stepModel(sourceIds);
+  const { start, end } = steps.tokens;
+  if (prefix.includes(end)) throw new RpcError('invalid-input', `the forced prefix must not contain ${tgt.label(end)}: a finished hypothesis cannot be continued`);
   const vocab = tgt.size;
-  const outside = prefix.find((t) => t >= vocab || t === BOS);
+  const outside = prefix.find((t) => t >= vocab || (t === start && start !== end));
   if (outside !== undefined) throw new RpcError('invalid-input', `forced prefix token ${outside} is not an output token of this model (vocabulary size ${vocab})`);
   const nBest = params.nBest ?? params.beamSize;
   if (nBest > params.beamSize) throw new RpcError('invalid-input', `n-best is ${nBest} but the beam keeps only ${params.beamSize} hypotheses; ask for at most the beam size`);
   const maxTokens = Math.min(params.maxTokens, model.maxLength - 1);
-  const search = beamSearch(model.stepModel(sourceIds), {
+  const search = beamSearch(steps, {
     beamSize: params.beamSize,
     alpha: params.alpha,
     nBest,
@@ -92,7 +98,7 @@ export function decodeWithTree(
       tree: search.tree,
       elapsedMs: performance.now() - t0,
     },
-    stored: { model, sourceIds, sourceLabels: labels, tree: search.tree },
+    stored: { model: loaded.model, text: model, start, sourceIds, sourceLabels: labels, tree: search.tree },
   };
 }
 
@@ -105,12 +111,12 @@ export function pathTokens(tree: SearchTree, nodeId: number): number[] {
 
 /** The attention of the step that chose `nodeId`'s token: its path, teacher-forced. */
 export function nodeAttention(decode: StoredDecode, decodeId: number, nodeId: number): NodeAttention {
-  const { tree, model, sourceIds } = decode;
+  const { tree, text: model, sourceIds } = decode;
   const node = tree.nodes[nodeId];
   if (!node) throw new RpcError('invalid-input', `node ${nodeId} is not in this tree (it has ${tree.nodes.length} nodes)`);
   if (node.parent === -1) throw new RpcError('invalid-input', 'the root (<bos>) was not chosen by a step, so it has no attention; pick a token node');
   const path = pathTokens(tree, nodeId);
-  const input = [BOS, ...path.slice(0, -1)]; // query d-1 predicted path[d-1]
+  const input = [decode.start, ...path.slice(0, -1)]; // query d-1 predicted path[d-1]
   const tgt = model.targetTokenizer;
   return {
     decodeId,

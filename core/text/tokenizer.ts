@@ -11,6 +11,8 @@ export const BOS = 1;
 export const EOS = 2;
 export const UNK = 3;
 export const SPECIAL_TOKENS = ['<pad>', '<bos>', '<eos>', '<unk>'] as const;
+/** How models with these tokenizers decode: from <bos> to <eos>, never generating <pad> or <bos>. */
+export const DECODING_TOKENS = { start: BOS, end: EOS, never: [PAD, BOS] } as const;
 
 export type TokenizerKind = 'char' | 'word';
 

@@ -251,3 +251,26 @@ export async function runTrainingLoop<B>(model: LoopModel<B>, args: RunLoopArgs,
     optimizer.dispose();
   }
 }
+
+/** A finished, stopped or failed training as the runs layer records it. */
+export interface TrainOutcome {
+  status: 'finished' | 'stopped' | 'failed';
+  step: number;
+  totalSteps?: number;
+  /** Undefined when the last loss was not finite. */
+  finalLoss?: number;
+  message?: string;
+  lastCheckpoint?: string;
+  /** Model-specific figures for the CLI's summary (held-out exact match, accuracy, pointing...). */
+  details: Record<string, unknown>;
+}
+
+/** A loop's result as an outcome (a non-finite last loss is left out). */
+export function loopOutcome(
+  r: { status: TrainOutcome['status']; step: number; finalLoss: number; message?: string; lastCheckpoint?: string },
+  totalSteps: number,
+  details: Record<string, unknown>,
+): TrainOutcome {
+  const { status, step, message, lastCheckpoint } = r;
+  return { status, step, totalSteps, finalLoss: Number.isFinite(r.finalLoss) ? r.finalLoss : undefined, message, lastCheckpoint, details };
+}

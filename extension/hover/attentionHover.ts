@@ -8,7 +8,7 @@
 import * as vscode from 'vscode';
 import type { CaptureResult, HeadSelector } from '../../protocol/attention';
 import { RpcError } from '../../protocol/rpc';
-import { tokenAtOffset } from '../../core/text/tokenSpans';
+import { tokenAtOffset } from '../../protocol/tokenSpans';
 import type { EngineSupervisor } from '../engine/engineSupervisor';
 import type { ActiveModel } from '../model/activeModel';
 import { isUserText } from '../model/editorText';

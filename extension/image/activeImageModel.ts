@@ -5,7 +5,6 @@
  */
 import * as vscode from 'vscode';
 import type { DemoCheckpoint } from '../../protocol/attention';
-import { IMAGE_MODEL_FORMATS } from '../../protocol/image';
 import { RpcError } from '../../protocol/rpc';
 import type { EngineSupervisor } from '../engine/engineSupervisor';
 
@@ -20,7 +19,7 @@ const STATE_KEY = 'attentionDebugger.activeImageModel';
 export const DEFAULT_IMAGE_DEMOS = ['vit-scenes', 'vgg-attention-scenes'];
 
 export function isImageDemo(d: DemoCheckpoint): boolean {
-  return (IMAGE_MODEL_FORMATS as readonly string[]).includes(d.format);
+  return d.surfaces.includes('explain') || d.surfaces.includes('caption');
 }
 
 /** The demo used when none is chosen: the first of DEFAULT_IMAGE_DEMOS shipped, else any image demo. */

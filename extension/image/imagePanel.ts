@@ -174,7 +174,7 @@ export class ImagePanel {
   private async caption(subject: ImageSubject, signal: AbortSignal): Promise<ImageCaptionResult[]> {
     const { engine, output } = this.deps;
     const first = await engine.request('image.caption', subject, { signal });
-    const others = (await engine.request('model.demos', {}, { signal })).filter((d) => d.format === 'captioner' && d.spec !== subject.spec);
+    const others = (await engine.request('model.demos', {}, { signal })).filter((d) => d.surfaces.includes('caption') && d.spec !== subject.spec);
     const captions = [first];
     for (const d of others) {
       try {
@@ -194,8 +194,8 @@ export class ImagePanel {
     await this.work.run(
       { state: 'loading', message: `Running the model on ${path.basename(subject.file)}…`, subject },
       async (signal): Promise<NonNullable<ImagePanel['shown']>> => {
-        const { kind } = await this.deps.engine.request('image.describe', { spec: subject.spec }, { signal });
-        return kind === 'captioner'
+        const { captioner } = await this.deps.engine.request('image.describe', { spec: subject.spec }, { signal });
+        return captioner
           ? { captions: await this.caption(subject, signal), subject }
           : { explanation: await this.deps.engine.request('image.explain', { ...subject, classIndex }, { signal }), subject };
       },

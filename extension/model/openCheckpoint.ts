@@ -5,7 +5,6 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { TEXT_MODEL_FORMATS } from '../../protocol/attention';
 import { RpcError } from '../../protocol/rpc';
 import type { EngineSupervisor } from '../engine/engineSupervisor';
 import { withEngineProgress } from '../engine/withEngineProgress';
@@ -14,7 +13,8 @@ import type { ActiveModel } from './activeModel';
 export const OPEN_CHECKPOINT_COMMAND = 'attentionDebugger.openCheckpoint';
 
 async function pickSpec(engine: EngineSupervisor): Promise<string | undefined> {
-  const demos = (await engine.request('model.demos', {})).filter((d) => (TEXT_MODEL_FORMATS as readonly string[]).includes(d.format));
+  // The active model drives the text panels: demos whose family reads text.
+  const demos = (await engine.request('model.demos', {})).filter((d) => d.surfaces.includes('attention') && !d.inputs.includes('image'));
   const browse = { label: '$(folder-opened) Browse for a model.json…', spec: undefined as string | undefined };
   const items = [...demos.map((d) => ({ label: d.label, description: d.description, detail: 'demo checkpoint', spec: d.spec })), browse];
   const choice = await vscode.window.showQuickPick(items, { title: 'Open Checkpoint', placeHolder: 'A demo checkpoint, or browse for your own' });

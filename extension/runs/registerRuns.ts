@@ -7,11 +7,10 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunSummary } from '../../protocol/runFolder/reader';
-import { TASK_NAMES } from '../../core/data/tasks';
-import { TrainOptions, TRAINABLE_MODELS, type TrainData, type TrainableModel } from '../../protocol/training';
+import type { TrainData, TrainOptions, TrainableModel, TrainableModelInfo } from '../../protocol/training';
 import type { EngineSupervisor } from '../engine/engineSupervisor';
 import type { ActiveModel } from '../model/activeModel';
-import { dataFromRun, dataLabel, MODEL_LABELS, optionsFromConfig, parseOptionsJson } from './runOptions';
+import { dataLabel, optionsFor, parseOptionsJson } from './runOptions';
 import { RunsPanel } from './runsPanel';
 import { RunsStore } from './runsStore';
 import { checkpointLabel, OPEN_CHECKPOINT_COMMAND, RUNS_VIEW, RunsTreeProvider } from './runsTreeProvider';
@@ -39,11 +38,11 @@ export interface TrainModelArgs {
   options?: TrainOptions;
 }
 
-function settingOptions(output: vscode.LogOutputChannel): TrainOptions {
+/** The setting's defaults that `model` takes; a setting that is not an object is reported and ignored. */
+function settingOptions(model: TrainableModelInfo, output: vscode.LogOutputChannel): TrainOptions {
   const raw = vscode.workspace.getConfiguration().get<unknown>(TRAIN_OPTIONS_SETTING, {});
-  const parsed = TrainOptions.safeParse(raw ?? {});
-  if (parsed.success) return parsed.data;
-  output.warn(`${TRAIN_OPTIONS_SETTING} is not valid (${parsed.error.issues[0]?.message}); using the defaults`);
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) return optionsFor(model, raw as Record<string, unknown>);
+  output.warn(`${TRAIN_OPTIONS_SETTING} is not an object of option names and values; using the defaults`);
   return {};
 }
 
@@ -66,12 +65,16 @@ export function registerRuns(
   const sessions = new TrainingSessions(engine, output, () => void store.refresh());
   const offStoreError = store.onError((message) => output.warn(message));
 
-  const pickData = async (modelLabel: string): Promise<TrainData | undefined> => {
+  /** The data to train `model` on: one task if that is all it takes, else a pick of its tasks and
+   * the open file where it takes files of that kind. */
+  const pickData = async (model: TrainableModelInfo): Promise<TrainData | undefined> => {
+    const { tasks, files } = model.data;
+    if (files.length === 0 && tasks.length === 1) return { kind: 'task', name: tasks[0] };
     type Item = vscode.QuickPickItem & { data?: TrainData };
     const items: Item[] = [];
     const doc = vscode.window.activeTextEditor?.document;
-    if (doc && doc.uri.scheme === 'file' && (TEXT_LANGUAGES.has(doc.languageId) || /\.(tsv|txt)$/i.test(doc.fileName))) {
-      const tsv = /\.tsv$/i.test(doc.fileName) || doc.languageId === 'tsv';
+    const tsv = !!doc && (/\.tsv$/i.test(doc.fileName) || doc.languageId === 'tsv');
+    if (doc && doc.uri.scheme === 'file' && (TEXT_LANGUAGES.has(doc.languageId) || /\.(tsv|txt)$/i.test(doc.fileName)) && files.includes(tsv ? 'tsv' : 'text')) {
       items.push(
         { label: 'Open file', kind: vscode.QuickPickItemKind.Separator },
         {
@@ -81,8 +84,8 @@ export function registerRuns(
         },
       );
     }
-    items.push({ label: 'Built-in tasks', kind: vscode.QuickPickItemKind.Separator }, ...TASK_NAMES.map((name) => ({ label: name, data: { kind: 'task', name } as TrainData })));
-    const pick = await vscode.window.showQuickPick(items, { title: `Train ${modelLabel} on…`, placeHolder: 'a built-in task, or the open TSV / text file' });
+    items.push({ label: 'Built-in tasks', kind: vscode.QuickPickItemKind.Separator }, ...tasks.map((name) => ({ label: name, data: { kind: 'task', name } as TrainData })));
+    const pick = await vscode.window.showQuickPick(items, { title: `Train ${model.label} on…`, placeHolder: 'a built-in task, or the open TSV / text file' });
     return pick?.data;
   };
 
@@ -100,41 +103,49 @@ export function registerRuns(
     return runDir;
   };
 
+  /** Asks for each option the model wants asked (a choice that makes another model, as a captioner's attention). */
+  const askOptions = async (model: TrainableModelInfo, options: TrainOptions): Promise<boolean> => {
+    for (const o of model.options.filter((x) => x.ask && options[x.name] === undefined)) {
+      const pick = await vscode.window.showQuickPick(
+        (o.choices ?? []).map((c) => ({ label: c.label, detail: c.detail, value: c.value })),
+        { title: `Train ${model.label} with…`, placeHolder: `${o.description}?` },
+      );
+      if (!pick) return false;
+      options[o.name] = pick.value;
+    }
+    return true;
+  };
+
   const trainModel = async (args: TrainModelArgs = {}): Promise<string | undefined> => {
-    let model = args.model;
+    const models = await engine.request('train.models', {});
+    let model = models.find((m) => m.model === args.model);
+    if (args.model && !model) {
+      void vscode.window.showErrorMessage(`Cannot train '${args.model}'; trainable: ${models.map((m) => m.model).join(', ')}.`);
+      return undefined;
+    }
     if (!model) {
       const pick = await vscode.window.showQuickPick(
-        TRAINABLE_MODELS.map((m) => ({ label: MODEL_LABELS[m].label, detail: MODEL_LABELS[m].detail, model: m })),
+        models.map((m) => ({ label: m.label, detail: m.detail, model: m })),
         { title: 'Train a model', placeHolder: 'Which model?' },
       );
       if (!pick) return undefined;
       model = pick.model;
     }
-    const data = args.data ?? (model === 'transformer' || model === 'rnn-seq2seq' ? await pickData(MODEL_LABELS[model].label) : { kind: 'task', name: 'scenes' });
+    const data = args.data ?? (await pickData(model));
     if (!data) return undefined;
-    const options = { ...settingOptions(output), ...args.options };
-    if (model === 'captioner' && options.attention === undefined) {
-      const pick = await vscode.window.showQuickPick(
-        [
-          { label: 'Soft attention', detail: 'each word reads a weighted mix of the grid; deterministic, with the doubly stochastic penalty', attention: 'soft' as const },
-          { label: 'Hard attention', detail: 'each word reads one sampled grid cell; trained with REINFORCE and a moving-average baseline', attention: 'hard' as const },
-        ],
-        { title: `Train ${MODEL_LABELS[model].label} with…`, placeHolder: 'Soft or hard attention?' },
-      );
-      if (!pick) return undefined;
-      options.attention = pick.attention;
-    }
+    const options = { ...settingOptions(model, output), ...args.options };
+    if (!(await askOptions(model, options))) return undefined;
     if (args.options?.steps === undefined) {
       const steps = await vscode.window.showInputBox({
-        title: `Train ${MODEL_LABELS[model].label} on ${dataLabel(data)}`,
+        title: `Train ${model.label} on ${dataLabel(data)}`,
         prompt: 'Training steps',
-        value: String(options.steps ?? (model === 'vgg-attention' ? 1500 : 2000)),
+        value: String(options.steps ?? model.options.find((o) => o.name === 'steps')?.default ?? 2000),
         validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) > 0 ? undefined : 'a positive whole number'),
       });
       if (steps === undefined) return undefined;
       options.steps = Number(steps);
     }
-    return startRun(model, data, options);
+    return startRun(model.model, data, options);
   };
 
   const stopRun = async (run: RunSummary): Promise<void> => {
@@ -172,7 +183,7 @@ export function registerRuns(
 
   const duplicateRun = async (run: RunSummary): Promise<void> => {
     if (!run.config) return;
-    const data = dataFromRun(run.model, run.task, run.data);
+    const { model, data, options } = await engine.request('train.runOptions', { runDir: run.dir });
     if (!data) {
       void vscode.window.showErrorMessage(`${run.id} does not say which file it was trained on; use "Train Model" with that file open.`);
       return;
@@ -180,18 +191,18 @@ export function registerRuns(
     const text = await vscode.window.showInputBox({
       title: `Duplicate ${run.id}: ${run.model} on ${dataLabel(data)}`,
       prompt: 'Edit the training options (JSON) of the new run',
-      value: JSON.stringify(optionsFromConfig(run.config)),
-      validateInput: (v) => {
+      value: JSON.stringify(options),
+      // The model's trainer in the engine checks the edited options, naming the first bad one.
+      validateInput: async (v) => {
         try {
-          parseOptionsJson(v);
-          return undefined;
+          return (await engine.request('train.checkOptions', { model, options: parseOptionsJson(v) })).problem;
         } catch (err) {
           return (err as Error).message;
         }
       },
     });
     if (text === undefined) return;
-    await startRun(run.model as TrainableModel, data, parseOptionsJson(text));
+    await startRun(model, data, parseOptionsJson(text));
   };
 
   const selectedRuns = (node: RunsNode | undefined, nodes: RunsNode[] | undefined): RunSummary[] => {

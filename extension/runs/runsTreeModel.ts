@@ -5,7 +5,7 @@
  */
 import type { RunSummary } from '../../protocol/runFolder/reader';
 import type { SampleRecord } from '../../protocol/runFolder/format';
-import type { TrainableModel } from '../../protocol/training';
+import type { InputKind } from '../../protocol/models';
 
 export type RunsNode =
   | { kind: 'group'; id: string; model: string; task: string; runs: RunSummary[]; running: number }
@@ -67,19 +67,10 @@ export const STATUS_ICONS: Record<RunSummary['status'], { icon: string; color?: 
   stopped: { icon: 'debug-stop', color: 'charts.yellow' },
 };
 
-/** What each trained model reads, which picks its group's icon; typed so that a new trainable model must be added here. */
-const MODEL_INPUT: Record<TrainableModel, 'text' | 'image'> = {
-  transformer: 'text',
-  'rnn-seq2seq': 'text',
-  vit: 'image',
-  'vgg-attention': 'image',
-  captioner: 'image',
-};
-
-/** The codicon of a model's run group; a model this table does not know gets a neutral one, not a wrong one. */
-export function modelIcon(model: string): string {
-  const input = (MODEL_INPUT as Record<string, 'text' | 'image' | undefined>)[model];
-  return input === 'text' ? 'symbol-text' : input === 'image' ? 'file-media' : 'symbol-misc';
+/** The codicon of a run group, by what its model reads (data.json says); a run that does not say
+ * (an older one) gets a neutral icon, not a wrong one. */
+export function modelIcon(input: InputKind | undefined): string {
+  return input === 'text' || input === 'text-pair' ? 'symbol-text' : input === 'image' ? 'file-media' : 'symbol-misc';
 }
 
 /** The context value menus key on: "run.<status>" plus ".resumable" when a checkpoint exists. */

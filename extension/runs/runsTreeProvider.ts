@@ -37,7 +37,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         item.id = node.id;
         item.description = description;
         item.contextValue = 'group';
-        item.iconPath = new vscode.ThemeIcon(modelIcon(node.model));
+        item.iconPath = new vscode.ThemeIcon(modelIcon(node.runs.find((r) => r.data?.input)?.data?.input));
         return item;
       }
       case 'run': {

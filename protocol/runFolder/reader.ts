@@ -30,6 +30,7 @@ import {
   type RunStatusFile,
   type SampleRecord,
 } from './format';
+import type { InputKind } from '../models';
 
 export const PROCESS_JSON = 'process.json';
 export const DATA_JSON = 'data.json';
@@ -45,6 +46,8 @@ export interface RunDataFile {
   name?: string;
   path?: string;
   tokenizer?: 'char' | 'word';
+  /** What the trained model reads (picks the run's icon without asking the engine). */
+  input?: InputKind;
   /** The train options the run was started with (protocol/training.ts TrainOptions). */
   options?: Record<string, unknown>;
 }

@@ -161,7 +161,7 @@ describe('RNN seq2seq attention in VS Code', function () {
     assert.deepEqual((await view.getByTestId('kind-select').locator('vscode-option').allTextContents()).map((t) => t.trim()), ['cross']);
     await vs.page.keyboard.press('Escape');
     await view.getByTestId('view-head').click();
-    await expect(view.getByTestId('transformer-only')).toHaveText(/apply to Transformers only/, ANSWER_MS);
+    await expect(view.getByTestId('alignment-only')).toHaveText(/is one alignment: see the matrix view/, ANSWER_MS);
     await view.getByTestId('view-matrix').click();
     await expect(view.getByTestId('attention-canvas')).toBeVisible(ANSWER_MS);
   });

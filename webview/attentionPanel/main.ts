@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { AttentionKind, HeadRef, type CaptureResult, type MapInfo } from '../../protocol/attention';
+import { attentionSpec, type InputKind } from '../../protocol/models';
 import { AttentionSubject, attentionPanelSide, hostAttentionSide } from '../../protocol/attentionPanel';
 import { RpcEndpoint, RpcError } from '../../protocol/rpc';
 import type { TensorPayload } from '../../protocol/tensor';
@@ -125,11 +126,16 @@ function legend(scale: number): HTMLElement {
   return el('div', { class: 'row legend' }, el('span', {}, '0'), canvas, el('span', {}, scale.toFixed(scale < 1 ? 3 : 1)));
 }
 
+/** How the summary names what a model does with its input. */
+const INPUT_WORDS: Record<InputKind, string> = { 'text-pair': 'seq2seq', text: 'lm', image: 'image' };
+
 function summary(c: CaptureResult): HTMLElement {
   const t = c.text;
-  const kind = c.model.architecture ? `${c.model.family} (${c.model.architecture})` : c.model.kind;
-  const parts: (Node | string)[] = [el('strong', {}, c.model.label), ` · ${kind} · `, el('code', { 'data-testid': 'input-text' }, t.text)];
-  if (c.model.kind === 'seq2seq') parts.push(' → ', el('code', { 'data-testid': 'output-text' }, c.output));
+  const kind = c.model.architecture ? `${c.model.family} (${c.model.architecture})` : INPUT_WORDS[c.model.input];
+  const shown = c.image ? `${c.image.file.split(/[\\/]/).pop()} (${c.image.width}x${c.image.height})` : t.text;
+  const parts: (Node | string)[] = [el('strong', {}, c.model.label), ` · ${kind} · `, el('code', { 'data-testid': 'input-text' }, shown)];
+  if (c.model.input === 'text-pair') parts.push(' → ', el('code', { 'data-testid': 'output-text' }, c.output));
+  if (c.image) parts.push(' → ', el('code', { 'data-testid': 'output-text' }, c.output));
   const notes: HTMLElement[] = [];
   if (t.truncated) notes.push(el('p', { class: 'warning', 'data-testid': 'truncated' }, `The text has ${t.truncated.totalTokens} tokens; this model reads at most ${t.truncated.keptTokens}, so the rest was cut.`));
   if (t.unknown.length) {
@@ -148,8 +154,8 @@ async function drawMatrixView(container: HTMLElement, map: MapInfo): Promise<voi
   const g = matrixGeometry(Q, K, Math.max(320, container.clientWidth || 600), map.queryLabels, map.keyLabels);
   const canvas = el('canvas', { 'data-testid': 'attention-canvas', role: 'img', 'aria-label': `${map.kind} attention, layer ${layer}, ${typeof head === 'number' ? `head ${head}` : `${head} of heads`}` });
   const scale = scaleMax(matrix, s.relative);
-  // Query and key vectors exist for dot-product heads (Transformers), not for an RNN's alignment.
-  const hasQueryKey = capture!.model.family === 'transformer';
+  // Query and key vectors exist for dot-product heads where the model captures them (its attention spec says).
+  const hasQueryKey = attentionSpec(capture!.model.attention, map.kind)?.queryKey === true;
   const tipText = !hasQueryKey ? 'Hover a cell for its weight. Rows: the token fed at each output step; columns: the source.' : typeof head === 'number' ? 'Hover a cell for its weight; click it to see its query and key.' : 'Hover a cell for its weight; pick one head to see queries and keys.';
   const tip = el('div', { class: 'tip', 'data-testid': 'cell-value' }, tipText);
   const detail = el('div', {});
@@ -272,10 +278,10 @@ async function drawModelView(container: HTMLElement, map: MapInfo): Promise<void
   container.replaceChildren(el('p', { class: 'muted' }, 'Click a map to open it in the matrix view. Mark heads to ablate (their outputs zeroed) and re-run to see how the output changes.'), grid, el('div', { class: 'row' }, rerunButton), ablationResult());
 }
 
-/** The head and model views compare heads and layers; a model with one alignment has neither. */
-async function drawTransformerOnly(container: HTMLElement): Promise<void> {
+/** The head and model views compare heads and layers; a map that is one alignment has neither. */
+async function drawAlignmentOnly(container: HTMLElement, map: MapInfo): Promise<void> {
   container.replaceChildren(
-    el('p', { class: 'muted', 'data-testid': 'transformer-only' }, `The head and model views apply to Transformers only (layers of attention heads). This ${capture!.model.family} has one alignment: see the matrix view.`),
+    el('p', { class: 'muted', 'data-testid': 'alignment-only' }, `The head and model views show layers of attention heads. This ${capture!.model.familyLabel}'s ${map.kind} attention is one alignment: see the matrix view.`),
   );
 }
 
@@ -382,7 +388,8 @@ function render(): void {
   }
   const view = el('div', { class: 'view', 'data-testid': `view-${state.get().view}-content` });
   app.replaceChildren(summary(capture), toolbar(map), statusNode(), view);
-  const draw = capture.model.family === 'transformer' || state.get().view === 'matrix' ? { head: drawHeadViewInto, matrix: drawMatrixView, model: drawModelView }[state.get().view] : drawTransformerOnly;
+  const heads = attentionSpec(capture.model.attention, map.kind)?.structure !== 'alignment';
+  const draw = heads || state.get().view === 'matrix' ? { head: drawHeadViewInto, matrix: drawMatrixView, model: drawModelView }[state.get().view] : drawAlignmentOnly;
   draw(view, map).then(
     () => {
       if (shownAt === undefined) return;

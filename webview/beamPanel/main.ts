@@ -380,7 +380,7 @@ function statusNode(): HTMLElement {
 function summary(r: BeamDecodeResult): HTMLElement {
   const notes: HTMLElement[] = [];
   if (r.source.unknown.length) notes.push(el('p', { class: 'warning' }, `The model does not know ${r.source.unknown.map((i) => JSON.stringify(r.source.labels[i])).join(', ')}: read as <unk>.`));
-  return el('div', {}, el('p', {}, el('strong', {}, r.model.label), ` · ${r.model.kind} · `, el('code', { 'data-testid': 'input-text' }, r.source.text)), ...notes);
+  return el('div', {}, el('p', {}, el('strong', {}, r.model.label), ` · ${r.model.input === 'text' ? 'lm' : 'seq2seq'} · `, el('code', { 'data-testid': 'input-text' }, r.source.text)), ...notes);
 }
 
 /** The parts a redraw refills; mounted with the settings form when the first decode is shown. */

@@ -215,13 +215,13 @@ function header(e: Pick<ImageExplainResult, 'image' | 'model' | 'milliseconds'>)
   );
 }
 
-// ---------- ViT ----------
+// ---------- models with patch attention (ViT) ----------
 
-function vitView(e: ImageExplainResult): HTMLElement {
-  const vit = e.model.vit!;
+function patchAttentionView(e: ImageExplainResult): HTMLElement {
+  const patches = e.model.patchAttention!;
   const s = state.get();
-  const layer = Math.min(s.layer, vit.layers - 1);
-  const head: HeadChoice = typeof s.head === 'number' ? Math.min(s.head, vit.heads - 1) : s.head;
+  const layer = Math.min(s.layer, patches.layers - 1);
+  const head: HeadChoice = typeof s.head === 'number' ? Math.min(s.head, patches.heads - 1) : s.head;
   const modes: [Mode, string][] = [
     ['attention', 'Attention (layer, head)'],
     ['rollout', 'Attention rollout'],
@@ -230,8 +230,8 @@ function vitView(e: ImageExplainResult): HTMLElement {
   const controls: HTMLElement[] = [dropdown('map-select', 'Map', modes, s.mode, (v) => update({ mode: v as Mode }))];
   if (s.mode === 'attention') {
     controls.push(
-      dropdown('layer-select', 'Layer', Array.from({ length: vit.layers }, (_, l): [string, string] => [String(l), `layer ${l}`]), String(layer), (v) => update({ layer: Number(v) })),
-      dropdown('head-select', 'Head', [['mean', 'mean of heads'], ['max', 'max of heads'], ...Array.from({ length: vit.heads }, (_, h): [string, string] => [String(h), `head ${h}`])], String(head), (v) =>
+      dropdown('layer-select', 'Layer', Array.from({ length: patches.layers }, (_, l): [string, string] => [String(l), `layer ${l}`]), String(layer), (v) => update({ layer: Number(v) })),
+      dropdown('head-select', 'Head', [['mean', 'mean of heads'], ['max', 'max of heads'], ...Array.from({ length: patches.heads }, (_, h): [string, string] => [String(h), `head ${h}`])], String(head), (v) =>
         update({ head: v === 'mean' || v === 'max' ? v : Number(v) }),
       ),
     );
@@ -255,14 +255,14 @@ function vitView(e: ImageExplainResult): HTMLElement {
       ? el(
           'div',
           { class: 'row query-row' },
-          el('span', { 'data-testid': 'query' }, queryPatch === undefined ? 'Showing where [CLS] attends. Click a patch (or focus the image and use the arrow keys) to see where it attends.' : `Showing where patch (row ${Math.floor(queryPatch / vit.grid)}, column ${queryPatch % vit.grid}) attends.`),
+          el('span', { 'data-testid': 'query' }, queryPatch === undefined ? 'Showing where [CLS] attends. Click a patch (or focus the image and use the arrow keys) to see where it attends.' : `Showing where patch (row ${Math.floor(queryPatch / patches.grid)}, column ${queryPatch % patches.grid}) attends.`),
           queryPatch === undefined ? '' : button('query-cls', 'Back to [CLS]', () => update({ query: 0 })),
         )
       : el('div', { class: 'row muted query-row' }, 'Rollout: how much each patch flows into the final [CLS], through every layer (A + I, rows renormalised, multiplied). Click a patch to see its own attention.');
 
   let layerData: Layer | undefined;
   const redraw = () => {
-    drawComposite(canvas, VIT_PX, layerData, vit.grid, s.mode === 'attention' ? queryPatch : undefined);
+    drawComposite(canvas, VIT_PX, layerData, patches.grid, s.mode === 'attention' ? queryPatch : undefined);
     if (layerData && shownAt !== undefined) {
       canvas.dataset.firstFrameMs = (performance.now() - shownAt).toFixed(1);
       shownAt = undefined;
@@ -273,7 +273,7 @@ function vitView(e: ImageExplainResult): HTMLElement {
     redraw();
   });
   canvas.addEventListener('click', (ev) => {
-    const p = patchAt(VIT_PX, vit.grid, ev.offsetX, ev.offsetY);
+    const p = patchAt(VIT_PX, patches.grid, ev.offsetX, ev.offsetY);
     if (!p) return;
     const token = patchToken(p.index);
     update({ mode: 'attention', query: state.get().mode === 'attention' && state.get().query === token ? 0 : token });
@@ -282,14 +282,14 @@ function vitView(e: ImageExplainResult): HTMLElement {
   canvas.addEventListener('keydown', (ev) => {
     if (ev.key === 'Escape') return update({ mode: 'attention', query: 0 });
     const from = s.mode === 'attention' && queryPatch !== undefined ? queryPatch : argMax(layerData?.values ?? []);
-    const to = movePatch(Math.max(0, from), vit.grid, ev.key);
+    const to = movePatch(Math.max(0, from), patches.grid, ev.key);
     if (to === undefined) return;
     ev.preventDefault();
     refocus = true;
     update({ mode: 'attention', query: patchToken(to) });
   });
   canvas.addEventListener('mousemove', (ev) => {
-    const p = patchAt(VIT_PX, vit.grid, ev.offsetX, ev.offsetY);
+    const p = patchAt(VIT_PX, patches.grid, ev.offsetX, ev.offsetY);
     if (p && layerData) tip.textContent = `patch (row ${p.row}, column ${p.col}): ${layerData.values[p.index].toPrecision(3)}`;
   });
 
@@ -311,11 +311,11 @@ function vitView(e: ImageExplainResult): HTMLElement {
   load().then(
     ({ values, caption }) => {
       if (generation !== renderGeneration) return; // controls changed while this page loaded
-      layerData = { values, rows: vit.grid, cols: vit.grid, scale: mapMax(values), smooth: false };
+      layerData = { values, rows: patches.grid, cols: patches.grid, scale: mapMax(values), smooth: false };
       canvas.dataset.overlay = caption;
       canvas.setAttribute('aria-label', `image with ${caption} overlay`);
       const top = argMax(values);
-      tip.textContent = `Strongest: patch (row ${Math.floor(top / vit.grid)}, column ${top % vit.grid}), ${values[top].toPrecision(3)}`;
+      tip.textContent = `Strongest: patch (row ${Math.floor(top / patches.grid)}, column ${top % patches.grid}), ${values[top].toPrecision(3)}`;
       legendSlot.replaceChildren(legend(layerData.scale, `${caption}; scaled to the largest value`));
       redraw();
     },
@@ -331,9 +331,9 @@ function vitView(e: ImageExplainResult): HTMLElement {
   );
 }
 
-// ---------- VGG-attention ----------
+// ---------- models with maps only (VGG-attention's gates, Grad-CAM) ----------
 
-function vggView(e: ImageExplainResult): HTMLElement {
+function mapsView(e: ImageExplainResult): HTMLElement {
   const figures: HTMLElement[] = [];
   const redraws: (() => void)[] = [];
   // The gates first, then their product and Grad-CAM, then any map a newer engine adds.
@@ -384,7 +384,7 @@ async function exportPng(): Promise<void> {
     }
   }
   const base = (explanation.image.file.split(/[\\/]/).pop() ?? 'image').replace(/\.[^.]+$/, '');
-  const what = explanation.model.kind === 'vit' ? state.get().mode : 'gates-gradcam';
+  const what = explanation.model.patchAttention ? state.get().mode : 'gates-gradcam';
   try {
     await rpc.request('export.png', { dataUrl: out.toDataURL('image/png'), suggestedName: `${base}-${what}.png` });
   } catch (err) {
@@ -422,7 +422,7 @@ function render(): void {
     app.replaceChildren(statusNode());
     return;
   }
-  const view = e.model.kind === 'vit' && e.model.vit ? vitView(e) : vggView(e);
+  const view = e.model.patchAttention ? patchAttentionView(e) : mapsView(e);
   app.replaceChildren(header(e), statusNode(), el('div', { class: 'image-layout' }, el('div', { class: 'view' }, view), classList(e)));
 }
 
@@ -434,9 +434,9 @@ rpc.on('show', ({ explanation: e, subject }) => {
   rollout = undefined;
   queryPages.clear();
   const s = state.get();
-  const vit = e.model.vit;
+  const patches = e.model.patchAttention;
   // A new image keeps the controls; a query patch is kept only when the grid is the same.
-  const query = vit && s.query < vit.tokens && s.subject?.spec === subject.spec ? s.query : 0;
+  const query = patches && s.query < patches.tokens && s.subject?.spec === subject.spec ? s.query : 0;
   state.update({ subject, query });
   status = { state: 'idle', message: '' };
   render();

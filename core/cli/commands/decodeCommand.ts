@@ -5,10 +5,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { RpcError } from '../../../protocol/rpc';
-import type { TextModel } from '../../session/textModel';
+import type { TextModel } from '../../models/modelFamily';
 import { beamSearch } from '../../decoding/beamSearch';
 import { greedyDecode } from '../../decoding/greedy';
-import { BOS, EOS } from '../../text/tokenizer';
 import type { CliCommand } from '../cliCommand';
 import { attentionJson } from './attentionCommand';
 import { loadTextModelFrom, sourceIdsOf } from './textCheckpoint';
@@ -23,7 +22,8 @@ function int(v: unknown, name: string): number | undefined {
 /** A finished hypothesis's cross-attention (or alignment), teacher-forced on its tokens, as JSON. */
 function crossAttentionJson(model: TextModel, sourceIds: number[], text: string, tokens: number[]): Record<string, unknown> | undefined {
   const tgt = model.targetTokenizer;
-  const input = [BOS, ...tokens.filter((t) => t !== EOS)].slice(0, model.maxLength);
+  const { start, end } = model.stepModel(sourceIds).tokens;
+  const input = [start, ...tokens.filter((t) => t !== end)].slice(0, model.maxLength);
   const { cross } = model.pathAttention(sourceIds, input);
   if (!cross) return undefined;
   const [L, H, Q, K] = cross.shape;

@@ -10,19 +10,17 @@ import * as path from 'node:path';
 import { RpcError } from '../../../protocol/rpc';
 import { generateScenes, SCENE_SETS } from '../../data/scenes/scenes';
 import { HEAD_FUSIONS, type HeadFusion } from '../../explain/attentionRollout';
-import { evaluateOnScenes } from '../../imageClassifiers/sceneEvaluation';
+import { listDemoCheckpoints } from '../../checkpoint/demoCheckpoints';
+import { decodeImageFile } from '../../image/decodeImage';
 import { encodeRgbPng } from '../../image/encodePng';
-import { ImageExplainer } from '../../imageClassifiers/imageExplainer';
-import { loadImageModel } from '../../imageClassifiers/imageCheckpoint';
-import { IMAGE_MODEL_KINDS, type ImageModelKind } from '../../imageClassifiers/imageModel';
+import { resizeRgb } from '../../image/resizeImage';
+import type { LoadedModel } from '../../models/modelFamily';
+import { findFamily } from '../../models/registry';
+import { checkpointDir, loadModel } from '../../session/loadedModels';
 import type { CliCommand } from '../cliCommand';
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
-/** The shipped demo checkpoints, relative to the bundled CLI (dist/core/cli.js). */
-export function demoCheckpointDir(kind: ImageModelKind): string {
-  return path.join(__dirname, '..', '..', 'demo', 'checkpoints', kind === 'vit' ? 'vit-scenes' : 'vgg-attention-scenes');
-}
 
 function num(values: Values, name: string): number | undefined {
   const v = values[name];
@@ -32,11 +30,29 @@ function num(values: Values, name: string): number | undefined {
   return n;
 }
 
-function checkpointArg(values: Values): string {
-  const c = values.checkpoint;
-  if (typeof c !== 'string' || c === '') return demoCheckpointDir('vit');
-  if ((IMAGE_MODEL_KINDS as readonly string[]).includes(c)) return demoCheckpointDir(c as ImageModelKind);
-  return c;
+/** --checkpoint as a folder: a spec (path, run folder, demo:<name>), or a family's format for its
+ * first shipped demo (default vit). */
+async function checkpointArg(values: Values): Promise<string> {
+  const c = typeof values.checkpoint === 'string' && values.checkpoint !== '' ? values.checkpoint : 'vit';
+  if (findFamily(c)) {
+    const demo = (await listDemoCheckpoints()).find((d) => d.format === c);
+    if (!demo) throw new RpcError('not-found', `no demo checkpoint of format '${c}' is shipped; give --checkpoint a model.json or its folder`);
+    return checkpointDir(demo.spec);
+  }
+  return checkpointDir(c);
+}
+
+/** The model at --checkpoint, refused unless it offers `what`. */
+async function imageModelArg(values: Values, what: 'explain' | 'evaluate'): Promise<{ dir: string; model: LoadedModel }> {
+  const dir = await checkpointArg(values);
+  const model = await loadModel(dir);
+  const ok = what === 'explain' ? model.image?.explain : model.evaluate;
+  if (!ok) {
+    const d = model.describe();
+    model.dispose();
+    throw new RpcError('unsupported', `${dir} is a ${d.familyLabel} ('${d.family}'), which ${what === 'explain' ? 'does not classify images' : 'has no held-out evaluation'}`);
+  }
+  return { dir, model };
 }
 
 function round(values: ArrayLike<number>, digits = 4): number[] {
@@ -71,28 +87,33 @@ export const explainImageCommand: CliCommand = {
     if (!HEAD_FUSIONS.includes(fusion)) throw new RpcError('bad-request', `--head-fusion must be one of ${HEAD_FUSIONS.join(', ')}, got '${String(fusion)}'`);
     const discard = num(values, 'discard') ?? 0;
     if (!(discard >= 0 && discard < 1)) throw new RpcError('bad-request', `--discard must be in [0, 1), got ${discard}`);
-    const explainer = await ImageExplainer.load(checkpointArg(values));
+    const { dir, model } = await imageModelArg(values, 'explain');
     try {
-      const e = await explainer.explainFile(path.resolve(file), { classIndex: num(values, 'class'), headFusion: fusion, discardRatio: discard });
+      const t0 = performance.now();
+      const access = model.image as NonNullable<LoadedModel['image']>;
+      const { classNames } = access.describeImage();
+      const image = await decodeImageFile(path.resolve(file));
+      const input = resizeRgb(image.rgb, image.width, image.height, access.inputSize);
+      const e = (access.explain as NonNullable<typeof access.explain>)(input, { classIndex: num(values, 'class'), headFusion: fusion, discardRatio: discard });
       const maps = Object.fromEntries(
         e.maps.map((m) => [m.id, { label: m.label, grid: m.grid, values: Array.from({ length: m.grid.rows }, (_, r) => round(m.values.slice(r * m.grid.cols, (r + 1) * m.grid.cols), 3)) }]),
       );
       const out: Record<string, unknown> = {
-        model: explainer.kind,
-        checkpoint: path.resolve(explainer.checkpoint),
-        image: e.image,
-        inputSize: e.inputSize,
+        model: model.describe().family,
+        checkpoint: dir,
+        image: { format: image.format, width: image.width, height: image.height, warnings: image.warnings },
+        inputSize: access.inputSize,
         predicted: e.top[0].name,
         top: e.top.map((t) => ({ ...t, probability: Number(t.probability.toFixed(4)) })),
-        explainedClass: e.classNames[e.explainedClass],
+        explainedClass: classNames[e.explainedClass],
         maps,
-        milliseconds: Math.round(e.milliseconds),
+        milliseconds: Math.round(performance.now() - t0),
       };
-      if (values.attention && e.vit) out.attention = { dims: e.vit.dims, grid: e.vit.grid, values: round(e.vit.attention) };
+      if (values.attention && e.patchAttention) out.attention = { dims: e.patchAttention.dims, grid: e.patchAttention.grid, values: round(e.patchAttention.attention) };
       console.log(JSON.stringify(out, null, 2));
       return 0;
     } finally {
-      explainer.dispose();
+      model.dispose();
     }
   },
 };
@@ -108,12 +129,10 @@ export const evalImageCommand: CliCommand = {
   ].join('\n'),
   options: { checkpoint: { type: 'string' }, scenes: { type: 'string' } },
   run: async (values) => {
-    const { model } = await loadImageModel(checkpointArg(values));
+    const { model } = await imageModelArg(values, 'evaluate');
     try {
-      const n = num(values, 'scenes') ?? 500;
-      const scenes = generateScenes(SCENE_SETS.heldOut, 0, n, { size: model.imageSize });
-      const e = evaluateOnScenes(model, scenes);
-      console.log(JSON.stringify({ model: model.kind, ...e }, null, 2));
+      const e = await (model.evaluate as NonNullable<LoadedModel['evaluate']>)(num(values, 'scenes') ?? 500);
+      console.log(JSON.stringify({ model: model.describe().family, ...e }, null, 2));
       return 0;
     } finally {
       model.dispose();

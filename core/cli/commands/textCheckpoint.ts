@@ -1,16 +1,23 @@
 /**
  * What the text commands (decode, attention) need of a checkpoint a user names: the text model of
- * its family, which loadTextModel picks by the checkpoint's format (Transformer or RNN seq2seq), and
+ * its family (found by the checkpoint's format), and
  * the text read strictly: the CLI refuses unknown tokens unless --allow-unknown, where the editor
  * reads them as <unk>.
  */
 import { RpcError } from '../../../protocol/rpc';
-import { loadTextModel, type TextModel } from '../../session/textModel';
-import { resolveCheckpoint } from '../../checkpoint/resolveCheckpoint';
+import type { TextModel } from '../../models/modelFamily';
+import { checkpointDir, formatsWith, loadModel } from '../../session/loadedModels';
 
-/** A model.json, a checkpoint folder, a run folder (its newest checkpoint) or demo:<name>, loaded. */
-export async function loadTextModelFrom(spec: string): Promise<TextModel> {
-  return loadTextModel(await resolveCheckpoint(spec));
+/** A model.json, a checkpoint folder, a run folder (its newest checkpoint) or demo:<name>, loaded;
+ * refused unless its model reads text. */
+export async function loadTextModelFrom(spec: string): Promise<TextModel & { dispose(): void }> {
+  const loaded = await loadModel(await checkpointDir(spec));
+  if (!loaded.text) {
+    const d = loaded.describe();
+    loaded.dispose();
+    throw new RpcError('unsupported', `${spec} is a '${d.family}' checkpoint (${d.familyLabel}), which does not read text; the text commands take ${formatsWith('attention', 'text').join(', ')} checkpoints`);
+  }
+  return { ...loaded.text, dispose: () => loaded.dispose() };
 }
 
 /** Refuses `text` if it has tokens `model` does not know (unless allowed), naming `what` it is. */

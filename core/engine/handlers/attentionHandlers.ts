@@ -1,6 +1,7 @@
 import { layerPage, queryKeyDetail, thumbnails, topKeys, topQueries } from '../../session/attentionPages';
 import { listDemoCheckpoints } from '../../checkpoint/demoCheckpoints';
-import { CaptureStore, captureText } from '../../session/captureText';
+import { findFamily } from '../../models/registry';
+import { CaptureStore, captureImage, captureText } from '../../session/captureText';
 import { RpcError } from '../../../protocol/rpc';
 import type { HandlerContext } from './handlerContext';
 
@@ -17,14 +18,22 @@ function badIndex<T>(fn: () => T): T {
 export function registerAttentionHandlers({ rpc, backendReady, models }: HandlerContext): void {
   const captures = new CaptureStore();
 
-  rpc.handle('model.demos', () => listDemoCheckpoints());
+  // Each demo with what its family reads and can be asked, so pickers filter by surface, not by name.
+  rpc.handle('model.demos', async () =>
+    (await listDemoCheckpoints()).map((d) => {
+      const family = findFamily(d.format);
+      return { ...d, inputs: [...(family?.inputs ?? [])], surfaces: [...(family?.surfaces ?? [])] };
+    }),
+  );
   rpc.handle('model.describe', async ({ spec }) => {
     await backendReady();
     return (await models.get(spec)).description;
   });
-  rpc.handle('attention.capture', async ({ spec, text, ablate, decode, queryKey }) => {
+  rpc.handle('attention.capture', async ({ spec, text, image, ablate, decode, queryKey }) => {
+    if ((text === undefined) === (image === undefined)) throw new RpcError('invalid-input', 'attention.capture takes a text or an image file, one of the two');
     await backendReady();
-    return captureText(captures, await models.get(spec), text, ablate, decode, queryKey);
+    const loaded = await models.get(spec);
+    return text !== undefined ? captureText(captures, loaded, text, ablate, decode, queryKey) : captureImage(captures, loaded, image as string, ablate);
   });
   rpc.handle('attention.layer', ({ captureId, kind, layer }) => badIndex(() => layerPage(captures.map(captureId, kind), layer)));
   rpc.handle('attention.thumbnails', ({ captureId, kind, size }) => thumbnails(captures.map(captureId, kind), size));

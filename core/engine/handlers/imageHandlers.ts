@@ -1,25 +1,20 @@
 /**
- * Image attention requests: describe an image checkpoint, explain an image file with a classifier
+ * Image attention requests: describe an image model, explain an image file with a classifier
  * (prediction and maps), pages of a kept explanation (rollout with other controls, one query token's
- * attention), and caption an image file with a captioner (each word with its map). Models are kept
- * warm in caches (one per kind, chosen by the checkpoint's format); the last few explanations are
- * kept for pages.
+ * attention, for models with patch attention), and caption an image file with a captioner (each word
+ * with its map). Models come from the engine's one cache of loaded models; what a model can do is
+ * what its `image` access offers. The last few explanations are kept for pages.
  */
 import * as path from 'node:path';
-import type { ImageCaptionResult, ImageExplainResult, ImageMapPayload, ImageModelDescription } from '../../../protocol/image';
+import type { ImageExplainResult, ImageMapPayload, ImageModelDescription } from '../../../protocol/image';
 import { RpcError } from '../../../protocol/rpc';
 import type { TensorPayload } from '../../../protocol/tensor';
 import type { AttentionDims } from '../../explain/attentionRollout';
+import { patchAttentionMaps, type ImageMap, type PatchAttention } from '../../explain/imageMaps';
 import { decodeImageFile } from '../../image/decodeImage';
-import { imageCheckpointRole } from '../../imageClassifiers/imageCheckpointFormat';
-import { ImageExplainerCache } from '../../imageClassifiers/imageExplainerCache';
-import { vitRolloutMaps, type ImageExplainer, type ImageMap, type VitAttentionDetail } from '../../imageClassifiers/imageExplainer';
-import { LoadedCheckpointCache } from '../../checkpoint/checkpointCache';
 import { resizeRgb } from '../../image/resizeImage';
-import { captionImage, loadCaptioner, type CaptionerBundle } from '../../models/captioning';
-import { VitModel } from '../../models/vit/vit';
-import { vitGrid } from '../../models/vit/vitConfig';
-import { resolveCheckpoint } from '../../checkpoint/resolveCheckpoint';
+import type { ImageModelAccess } from '../../models/modelFamily';
+import { requireSurface, type Loaded } from '../../session/loadedModels';
 import type { HandlerContext } from './handlerContext';
 
 /** Explanations kept for page requests (a ViT-Base one is ~45 MB with its gradients). */
@@ -53,95 +48,54 @@ export function queryRows(attention: Float32Array, dims: AttentionDims, query: n
   return { patches, cls };
 }
 
-/** The demo's name, or the checkpoint's folder name. */
-function modelLabel(spec: string, checkpoint: string): string {
-  return spec.startsWith('demo:') ? spec.slice(5) : path.basename(checkpoint.endsWith('.json') ? path.dirname(checkpoint) : checkpoint);
+function describe(loaded: Loaded, image: ImageModelAccess): ImageModelDescription {
+  const { spec, label, metadata } = loaded.description;
+  return { spec, label, metadata, ...image.describeImage() };
 }
 
-function describe(spec: string, explainer: ImageExplainer): ImageModelDescription {
-  const m = explainer.model;
-  const vit =
-    m instanceof VitModel
-      ? { layers: m.cfg.depth, heads: m.cfg.heads, tokens: m.tokens, grid: vitGrid(m.cfg), patchSize: m.cfg.patchSize }
-      : undefined;
-  return { spec, label: modelLabel(spec, explainer.checkpoint), kind: m.kind, inputSize: m.imageSize, classNames: explainer.classNames, vit, metadata: explainer.metadata };
+/** The image access of a loaded model that offers `surface` (refused by name otherwise). */
+function imageAccess(loaded: Loaded, surface: 'explain' | 'caption', what: string): ImageModelAccess {
+  requireSurface(loaded, surface, what);
+  return loaded.model.image as ImageModelAccess;
 }
 
-function describeCaptioner(spec: string, c: LoadedCaptioner): ImageModelDescription {
-  const { config } = c.bundle.model;
-  return {
-    spec,
-    label: modelLabel(spec, c.checkpoint),
-    kind: 'captioner',
-    inputSize: config.imageSize,
-    classNames: [],
-    captioner: { attention: config.attention, grid: c.bundle.model.gridSide, maxLength: config.maxLength },
-    metadata: c.bundle.metadata,
-  };
+/** An image file decoded and resized to the model's input. */
+async function readImage(file: string, inputSize: number) {
+  const image = await decodeImageFile(path.resolve(file));
+  return { image, input: resizeRgb(image.rgb, image.width, image.height, inputSize) };
 }
 
-interface LoadedCaptioner {
-  bundle: CaptionerBundle;
-  checkpoint: string;
-  dispose(): void;
-}
-
-async function loadCaptionerEntry(file: string): Promise<LoadedCaptioner> {
-  const bundle = await loadCaptioner(file);
-  return { bundle, checkpoint: file, dispose: () => bundle.model.dispose() };
-}
-
-interface Kept {
-  vit?: VitAttentionDetail;
-}
-
-export function registerImageHandlers({ rpc, backendReady }: HandlerContext): void {
-  const explainers = new ImageExplainerCache();
-  const captioners = new LoadedCheckpointCache(loadCaptionerEntry);
-  const kept = new Map<number, Kept>();
+export function registerImageHandlers({ rpc, backendReady, models }: HandlerContext): void {
+  const kept = new Map<number, PatchAttention | undefined>();
   let nextId = 1;
-
-  type Loaded = { role: 'classifier'; explainer: ImageExplainer } | { role: 'captioner'; captioner: LoadedCaptioner };
-  const loadAny = async (spec: string): Promise<Loaded> => {
+  const load = async (spec: string) => {
     await backendReady();
-    const checkpoint = await resolveCheckpoint(spec);
-    return (await imageCheckpointRole(checkpoint)) === 'captioner'
-      ? { role: 'captioner', captioner: await captioners.get(checkpoint) }
-      : { role: 'classifier', explainer: await explainers.get(checkpoint) };
+    return models.get(spec);
   };
-  const load = async (spec: string): Promise<ImageExplainer> => {
-    const m = await loadAny(spec);
-    if (m.role === 'captioner') throw new RpcError('unsupported', `${modelLabel(spec, m.captioner.checkpoint)} is a captioner: it captions images (each word with its map) rather than classifying them`);
-    return m.explainer;
-  };
-  const loadCaptionerSpec = async (spec: string): Promise<LoadedCaptioner> => {
-    const m = await loadAny(spec);
-    if (m.role === 'classifier') throw new RpcError('unsupported', `${modelLabel(spec, m.explainer.checkpoint)} is a ${m.explainer.kind} classifier, not a captioner`);
-    return m.captioner;
-  };
-  const keptVit = (explanationId: number): VitAttentionDetail => {
-    const k = kept.get(explanationId);
-    if (!k) throw new RpcError('not-found', `explanation ${explanationId} is no longer kept; explain the image again`);
-    if (!k.vit) throw new RpcError('unsupported', 'this explanation has no ViT attention (the model is not a ViT)');
-    return k.vit;
+  const keptPatchAttention = (explanationId: number): PatchAttention => {
+    if (!kept.has(explanationId)) throw new RpcError('not-found', `explanation ${explanationId} is no longer kept; explain the image again`);
+    const p = kept.get(explanationId);
+    if (!p) throw new RpcError('unsupported', 'this explanation has no patch attention (the model does not attend over image tokens)');
+    return p;
   };
 
   rpc.handle('image.describe', async ({ spec }) => {
-    const m = await loadAny(spec);
-    return m.role === 'captioner' ? describeCaptioner(spec, m.captioner) : describe(spec, m.explainer);
+    const loaded = await load(spec);
+    if (!loaded.model.image) throw new RpcError('unsupported', `${loaded.description.label} is a ${loaded.description.familyLabel}, which reads text, not images`);
+    return describe(loaded, loaded.model.image);
   });
 
-  rpc.handle('image.caption', async ({ spec, file, beamSize }, ctx): Promise<ImageCaptionResult> => {
-    const c = await loadCaptionerSpec(spec);
+  rpc.handle('image.caption', async ({ spec, file, beamSize }, ctx) => {
+    const loaded = await load(spec);
+    const access = imageAccess(loaded, 'caption', 'captions (it classifies images: explain them instead)');
     ctx.signal.throwIfAborted();
-    const image = await decodeImageFile(path.resolve(file));
+    const { image, input } = await readImage(file, access.inputSize);
     ctx.signal.throwIfAborted();
     const t0 = performance.now();
-    const s = c.bundle.model.config.imageSize;
-    const input = resizeRgb(image.rgb, image.width, image.height, s);
-    const r = captionImage(c.bundle, input, { beamSize });
+    const s = access.inputSize;
+    const r = (access.caption as NonNullable<ImageModelAccess['caption']>)(input, { beamSize });
     return {
-      model: describeCaptioner(spec, c),
+      model: describe(loaded, access),
       image: { file, format: image.format, width: image.width, height: image.height, warnings: image.warnings },
       input: tensor(input, [s, s, 3]),
       caption: r.caption,
@@ -154,42 +108,45 @@ export function registerImageHandlers({ rpc, backendReady }: HandlerContext): vo
   });
 
   rpc.handle('image.explain', async ({ spec, file, headFusion, discardRatio, classIndex, topK }, ctx): Promise<ImageExplainResult> => {
-    const explainer = await load(spec);
+    const loaded = await load(spec);
+    const access = imageAccess(loaded, 'explain', 'class to explain (it captions images instead)');
     ctx.signal.throwIfAborted();
-    const e = await explainer.explainFile(path.resolve(file), { headFusion, discardRatio, classIndex, topK });
+    const { image, input } = await readImage(file, access.inputSize);
+    const t0 = performance.now();
+    const e = (access.explain as NonNullable<ImageModelAccess['explain']>)(input, { headFusion, discardRatio, classIndex, topK });
     const explanationId = nextId++;
-    kept.set(explanationId, { vit: e.vit });
+    kept.set(explanationId, e.patchAttention);
     while (kept.size > KEPT_EXPLANATIONS) kept.delete(kept.keys().next().value as number);
-    const s = e.inputSize;
+    const s = access.inputSize;
     let clsAttention: TensorPayload | undefined;
-    if (e.vit) {
-      const { layers, heads, tokens } = e.vit.dims;
-      clsAttention = tensor(queryRows(e.vit.attention, e.vit.dims, 0).patches, [layers, heads, tokens - 1]);
+    if (e.patchAttention) {
+      const { layers, heads, tokens } = e.patchAttention.dims;
+      clsAttention = tensor(queryRows(e.patchAttention.attention, e.patchAttention.dims, 0).patches, [layers, heads, tokens - 1]);
     }
     return {
       explanationId,
-      model: describe(spec, explainer),
-      image: { file, ...e.image },
-      input: tensor(e.input, [s, s, 3]),
+      model: describe(loaded, access),
+      image: { file, format: image.format, width: image.width, height: image.height, warnings: image.warnings },
+      input: tensor(input, [s, s, 3]),
       top: e.top,
       predicted: e.predicted,
       explainedClass: e.explainedClass,
       maps: e.maps.map(mapPayload),
       clsAttention,
-      milliseconds: e.milliseconds,
+      milliseconds: performance.now() - t0,
     };
   });
 
   rpc.handle('image.rollout', ({ explanationId, headFusion, discardRatio }) =>
-    vitRolloutMaps(keptVit(explanationId), headFusion, discardRatio)
+    patchAttentionMaps(keptPatchAttention(explanationId), headFusion, discardRatio)
       .filter((m) => m.id !== 'cls-attention-last')
       .map(mapPayload),
   );
 
   rpc.handle('image.queryAttention', ({ explanationId, query }) => {
-    const vit = keptVit(explanationId);
-    const { layers, heads, tokens } = vit.dims;
-    const rows = queryRows(vit.attention, vit.dims, query);
+    const p = keptPatchAttention(explanationId);
+    const { layers, heads, tokens } = p.dims;
+    const rows = queryRows(p.attention, p.dims, query);
     return { attention: tensor(rows.patches, [layers, heads, tokens - 1]), clsWeights: tensor(rows.cls, [layers, heads]) };
   });
 }

@@ -7,7 +7,9 @@
 import * as path from 'node:path';
 import { RpcError } from '../../../protocol/rpc';
 import type { TrainOutcome } from '../../../protocol/training';
-import { trainRun } from '../../runs/trainRun';
+import { allFamilies, trainerOf } from '../../models/registry';
+import { runOptions, trainRun } from '../../runs/trainRun';
+import { checkOptions } from '../../training/trainOptions';
 import type { HandlerContext } from './handlerContext';
 
 /** At most this many progress events per second per run. */
@@ -78,4 +80,17 @@ export function registerTrainingHandlers({ rpc, backendReady }: HandlerContext):
   });
 
   rpc.handle('train.active', () => ({ runDirs: [...active.keys()] }));
+
+  rpc.handle('train.models', () =>
+    allFamilies().flatMap((f) =>
+      f.trainer ? [{ model: f.format, label: f.label, detail: f.summary, data: { tasks: [...f.trainer.data.tasks], files: [...f.trainer.data.files] }, options: [...f.trainer.optionInfo] }] : [],
+    ),
+  );
+
+  rpc.handle('train.checkOptions', ({ model, options }) => {
+    const checked = checkOptions(model, trainerOf(model).trainer.options, options);
+    return 'problem' in checked ? { problem: checked.problem } : {};
+  });
+
+  rpc.handle('train.runOptions', ({ runDir }) => runOptions(path.resolve(runDir)));
 }

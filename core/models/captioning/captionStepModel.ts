@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { StepModel } from '../../decoding/stepModel';
 import type { CaptionDecodingState, Captioner } from './captioner';
+import { DECODING_TOKENS } from '../../text/tokenizer';
 
 export interface CaptionStepModelArgs {
   /** Return each word's map as `cross`: one [B, 1, 1, L] tensor. Default false. */
@@ -12,6 +13,7 @@ export interface CaptionStepModelArgs {
 export function captionStepModel(model: Captioner, images: tf.Tensor4D, args: CaptionStepModelArgs = {}): StepModel<CaptionDecodingState> {
   return {
     maxLength: model.config.maxLength,
+    tokens: DECODING_TOKENS,
     begin: () => model.begin(images),
     step: (state, tokens) => {
       const r = model.decodeStep(state, tokens);

@@ -8,24 +8,10 @@ import { RpcError } from '../../../protocol/rpc';
 import { beamSearch } from '../../decoding/beamSearch';
 import { greedyDecode } from '../../decoding/greedy';
 import type { SearchTree } from '../../decoding/searchTree';
+import type { Caption } from '../modelFamily';
 import { EOS } from '../../text/tokenizer';
 import { captionStepModel } from './captionStepModel';
 import type { CaptionerBundle } from './checkpoint';
-
-export interface CaptionResult {
-  caption: string;
-  /** The generated words (EOS excluded). */
-  words: string[];
-  /** Probability of each word. */
-  probs: number[];
-  attention: 'soft' | 'hard';
-  /** Per word: [T, side, side]. Each [side, side] map sums to 1. */
-  maps: { shape: [number, number, number]; dtype: 'float32'; data: Float32Array };
-  /** Hard attention: the grid cell each word looked at (argmax of its map), as [row, column]. */
-  looked?: [number, number][];
-  /** With `beamSize`: the search tree (the beam panel's format). */
-  tree?: SearchTree;
-}
 
 export interface CaptionImageArgs {
   /** Most words (default: the model's maximum). */
@@ -35,7 +21,7 @@ export interface CaptionImageArgs {
 }
 
 /** pixels: [size, size, 3] HWC float32 in [0, 1], size = the model's image size. */
-export function captionImage(bundle: CaptionerBundle, pixels: Float32Array, args: CaptionImageArgs = {}): CaptionResult {
+export function captionImage(bundle: CaptionerBundle, pixels: Float32Array, args: CaptionImageArgs = {}): Caption {
   const { model, tokenizer } = bundle;
   const S = model.config.imageSize;
   if (pixels.length !== S * S * 3) throw new RpcError('invalid-input', `captioner: the image must be [${S}, ${S}, 3] (${S * S * 3} values), got ${pixels.length} values`);
@@ -64,7 +50,7 @@ export function captionImage(bundle: CaptionerBundle, pixels: Float32Array, args
     const V = tokenizer.size;
     const data = mapsAll.slice(0, T * L);
     const probs = words.map((w, t) => probsAll[t * V + w]);
-    const result: CaptionResult = { caption: tokenizer.decode(words), words: words.map((w) => tokenizer.label(w)), probs, attention: model.config.attention, maps: { shape: [T, side, side], dtype: 'float32', data }, ...(tree ? { tree } : {}) };
+    const result: Caption = { caption: tokenizer.decode(words), words: words.map((w) => tokenizer.label(w)), probs, attention: model.config.attention, maps: { shape: [T, side, side], dtype: 'float32', data }, ...(tree ? { tree } : {}) };
     if (model.config.attention === 'hard') {
       result.looked = words.map((_, t) => {
         let best = 0;

@@ -7,7 +7,8 @@ import { COLOURS, SHAPES } from '../../data/scenes/scenes';
 import { Tokenizer } from '../../text/tokenizer';
 
 /** soft: deterministic expectation over the grid; hard: one sampled location (argmax at inference). */
-export type CaptionAttention = 'soft' | 'hard';
+export const CAPTION_ATTENTIONS = ['soft', 'hard'] as const;
+export type CaptionAttention = (typeof CAPTION_ATTENTIONS)[number];
 
 export interface CaptionerArgs {
   vocabSize: number;

@@ -13,5 +13,5 @@ export { captionStepModel } from './captionStepModel';
 export { CAPTIONER_FORMAT, loadCaptioner, saveCaptioner, type CaptionerBundle } from './checkpoint';
 export { CAPTION_WORDS, captionTokenizer, resolveCaptionerConfig, type CaptionAttention, type CaptionerArgs, type CaptionerConfig } from './config';
 export { evaluateCaptioner, type CaptionEvalResult } from './evaluateCaptioner';
-export { captionImage, type CaptionImageArgs, type CaptionResult } from './capture';
-export { CAPTIONER_MODEL, trainCaptioner, type TrainCaptionerArgs } from './trainCaptioner';
+export { captionImage, type CaptionImageArgs } from './capture';
+export { trainCaptioner, type TrainCaptionerArgs } from './trainCaptioner';

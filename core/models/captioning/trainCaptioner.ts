@@ -4,7 +4,6 @@
  * NaN guard, cancellation, progress): fresh training scenes every step (the scene stream continues
  * after a resume), held-out naming and pointing at evaluation steps (evaluateCaptioner.ts).
  */
-import type { TrainableModel } from '../../../protocol/training';
 import { generateScenes, SCENE_SETS } from '../../data/scenes/scenes';
 import type { SampleRecord } from '../../../protocol/runFolder/format';
 import { RunWriter } from '../../training/runWriter';
@@ -12,12 +11,9 @@ import type { RunLoopArgs } from '../../training/runLoopArgs';
 import { resumeRun, runTrainingLoop, type LoopEvaluation, type LoopStart, type TrainProgress } from '../../training/trainLoop';
 import { CAPTION_ADAM, CAPTION_TRAINING_DEFAULTS, captionBatch, captionLearningRate, captionObjective, disposeCaptionBatch, type CaptionTrainerArgs } from './captionTraining';
 import { Captioner } from './captioner';
-import { loadCaptioner, saveCaptioner, type CaptionerBundle } from './checkpoint';
+import { CAPTIONER_FORMAT, loadCaptioner, saveCaptioner, type CaptionerBundle } from './checkpoint';
 import { captionTokenizer, type CaptionerArgs } from './config';
 import { evaluateCaptioner } from './evaluateCaptioner';
-
-/** The captioner's model name in runs, on the CLI and in protocol's TRAINABLE_MODELS. */
-export const CAPTIONER_MODEL = 'captioner' satisfies TrainableModel;
 
 /** Progress lines after a held-out evaluation also carry its naming and pointing rates. */
 export interface TrainCaptionerArgs extends CaptionTrainerArgs, RunLoopArgs<TrainProgress & { naming?: number; pointing?: number }> {
@@ -55,7 +51,7 @@ export async function trainCaptioner(args: TrainCaptionerArgs): Promise<TrainCap
     bundle = { model: new Captioner({ ...args.model, vocabSize: tokenizer.size }, seed), tokenizer, metadata: {} };
     const writer = args.outDir
       ? await RunWriter.create(args.outDir, {
-          model: CAPTIONER_MODEL,
+          model: CAPTIONER_FORMAT,
           task: 'scenes',
           seed,
           modelConfig: { ...bundle.model.config },

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { StepModel } from '../../decoding/stepModel';
 import { padIds } from '../../nn/padding';
 import type { RnnDecodingState, RnnSeq2seq } from './rnnSeq2seq';
+import { DECODING_TOKENS } from '../../text/tokenizer';
 
 export interface RnnStepModelArgs {
   /** Return each step's alignment as `cross`: one [B, 1, 1, S] tensor (one layer, one head). Default false. */
@@ -13,6 +14,7 @@ export interface RnnStepModelArgs {
 export function rnnStepModel(model: RnnSeq2seq, sources: readonly (readonly number[])[], args: RnnStepModelArgs = {}): StepModel<RnnDecodingState> {
   return {
     maxLength: model.config.maxLength,
+    tokens: DECODING_TOKENS,
     begin: () => {
       const src = padIds(sources);
       try {

@@ -5,34 +5,21 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { RpcError } from '../../../protocol/rpc';
-import { captureRnnAttention, encodeRnnSource, loadRnnSeq2seq, rnnStepModel, type RnnSeq2seqBundle } from '.';
+import { captureRnnAttention, encodeRnnSource } from './capture';
+import type { RnnSeq2seqBundle } from './checkpoint';
+import { rnnStepModel } from './stepModel';
 import { padIds } from '../../nn/padding';
-import type { TextModel } from '../../session/textModel';
+import type { TextModel } from '../modelFamily';
 
-export function rnnTextModel(bundle: RnnSeq2seqBundle): TextModel & { bundle: RnnSeq2seqBundle } {
+export function rnnTextModel(bundle: RnnSeq2seqBundle): TextModel {
   const { model } = bundle;
   const c = model.config;
   return {
-    bundle,
-    format: 'rnn-seq2seq',
     sourceTokenizer: bundle.sourceTokenizer,
     targetTokenizer: bundle.targetTokenizer,
     kind: 'seq2seq',
     maxLength: c.maxLength,
     textAxis: { kind: 'cross', offset: 0, axis: 'key' },
-    describe: () => ({
-      family: 'rnn-seq2seq',
-      kind: 'seq2seq',
-      encoderLayers: 0,
-      decoderLayers: 1,
-      heads: 1,
-      dModel: c.decoderUnits,
-      maxLength: c.maxLength,
-      tokenizer: bundle.sourceTokenizer.kind,
-      attentionKinds: ['cross'],
-      architecture: `bidirectional ${c.cell.toUpperCase()} encoder 2x${c.encoderUnits}, ${c.cell.toUpperCase()} decoder ${c.decoderUnits}, ${c.score} attention`,
-      metadata: bundle.metadata,
-    }),
     capture: (text, { ablate, target }) => {
       if (ablate.length) throw new RpcError('unsupported', 'ablation zeroes Transformer attention heads; an RNN seq2seq has one alignment and no heads to ablate');
       // The alignment exists only against an output, so the RNN always decodes (hovers included).
@@ -55,10 +42,5 @@ export function rnnTextModel(bundle: RnnSeq2seqBundle): TextModel & { bundle: Rn
         tf.dispose([fwd.logits, fwd.alignment, srcT, inT]);
       }
     },
-    dispose: () => model.dispose(),
   };
-}
-
-export async function loadRnnTextModel(dir: string): Promise<TextModel> {
-  return rnnTextModel(await loadRnnSeq2seq(dir));
 }

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { StepModel } from '../../decoding/stepModel';
 import { padIds } from '../../nn/padding';
 import type { DecodingState, ForwardOptions, Transformer } from './transformer';
+import { DECODING_TOKENS } from '../../text/tokenizer';
 
 /**
  * `sources`: source id rows (seq2seq; null for the LM with `batch` rows). Cross-attention of each
@@ -15,6 +16,7 @@ export function transformerStepModel(
 ): StepModel<DecodingState> {
   return {
     maxLength: model.config.maxLength,
+    tokens: DECODING_TOKENS,
     begin: () => {
       if (!sources) return model.beginDecoding(null, options.batch ?? 1, options);
       const src = padIds(sources);

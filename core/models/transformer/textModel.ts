@@ -2,8 +2,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TensorPayload } from '../../../protocol/tensor';
 import { padIds } from '../../nn/padding';
-import { captureAttention, encodeSource, loadTransformer, transformerStepModel, type TransformerBundle } from '.';
-import type { TextModel } from '../../session/textModel';
+import type { TextModel } from '../modelFamily';
+import type { TransformerBundle } from './checkpoint';
+import { captureAttention, encodeSource } from './capture';
+import { transformerStepModel } from './stepModel';
 
 /** [L][1, H, Q, K] -> one [L, H, Q, K] payload (downloads outside tidy). */
 function stack(perLayer: tf.Tensor4D[]): TensorPayload {
@@ -13,31 +15,17 @@ function stack(perLayer: tf.Tensor4D[]): TensorPayload {
   return { shape: [perLayer.length, H, Q, K], dtype: 'float32', data };
 }
 
-export function transformerTextModel(bundle: TransformerBundle): TextModel & { bundle: TransformerBundle } {
+export function transformerTextModel(bundle: TransformerBundle): TextModel {
   const { model } = bundle;
   const c = model.config;
   const seq2seq = c.kind === 'seq2seq';
   return {
-    bundle,
-    format: 'transformer',
     sourceTokenizer: bundle.sourceTokenizer,
     targetTokenizer: bundle.targetTokenizer,
     kind: c.kind,
     maxLength: c.maxLength,
     // seq2seq: the text is the source, read by the encoder; the LM reads it after <bos>.
     textAxis: seq2seq ? { kind: 'encoder-self', offset: 0, axis: 'query' } : { kind: 'decoder-self', offset: 1, axis: 'query' },
-    describe: () => ({
-      family: 'transformer',
-      kind: c.kind,
-      encoderLayers: seq2seq ? c.encoderLayers : 0,
-      decoderLayers: c.decoderLayers,
-      heads: c.heads,
-      dModel: c.dModel,
-      maxLength: c.maxLength,
-      tokenizer: (bundle.sourceTokenizer ?? bundle.targetTokenizer).kind,
-      attentionKinds: seq2seq ? ['encoder-self', 'decoder-self', 'cross'] : ['decoder-self'],
-      metadata: bundle.metadata,
-    }),
     capture: (text, { decode, ablate, withQueryKey, target }) => {
       const options = { ablate, allowUnknown: true, withQueryKey };
       // Without decoding, the encoder's maps are all a hover needs: the decoder reads only <bos>.
@@ -55,10 +43,5 @@ export function transformerTextModel(bundle: TransformerBundle): TextModel & { b
         tf.dispose([fwd.logits, ...fwd.encoderSelf, ...fwd.decoderSelf, ...fwd.cross, inT, ...(srcT ? [srcT] : [])]);
       }
     },
-    dispose: () => model.dispose(),
   };
-}
-
-export async function loadTransformerTextModel(dir: string): Promise<TextModel> {
-  return transformerTextModel(await loadTransformer(dir));
 }

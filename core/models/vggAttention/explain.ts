@@ -3,6 +3,9 @@
  * space) and Grad-CAM on the last conv block (conv5_3) for each example's class.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { AttentionStat } from '../../../protocol/runFolder/format';
+import type { ClassifierBatchExplanation } from '../../explain/imageMaps';
+import type { ClassifierExplainArgs } from '../../imageClassifiers/imageModel';
 import type { VggAttentionModel } from './vggAttention';
 import { gradCam } from '../../explain/gradCam';
 import type { MapGrid } from '../../explain/pointingGame';
@@ -73,4 +76,42 @@ export function explainVggBatch(model: VggAttentionModel, x: tf.Tensor4D, option
   };
   tf.dispose([f.local3, f.local4, f.conv5, out.logits, ...out.gateMaps, cam]);
   return result;
+}
+
+/** A batch explained with the gates' maps, where both agree, and Grad-CAM (the same for the panel
+ * and the pointing game). */
+/** The maps the pointing game scores for VGG-attention (explainVgg's ids). */
+export const VGG_EVALUATION_MAPS = ['gate-pool3', 'gate-pool4', 'gates-product', 'grad-cam'] as const;
+
+export function explainVgg(model: VggAttentionModel, x: tf.Tensor4D, options: ClassifierExplainArgs): ClassifierBatchExplanation {
+  const e = explainVggBatch(model, x, { classes: options.classes });
+  const [l3, l4] = model.gateLayers;
+  return {
+    logits: e.logits,
+    classes: e.classes,
+    maps: [
+      { id: 'gate-pool3', label: `Attention gate on ${l3}`, grid: e.gateMaps[0].grid, values: e.gateMaps[0].maps },
+      { id: 'gate-pool4', label: `Attention gate on ${l4}`, grid: e.gateMaps[1].grid, values: e.gateMaps[1].maps },
+      { id: 'gates-product', label: `Both gates: ${l3} map x ${l4} map`, grid: e.gatesProduct.grid, values: e.gatesProduct.maps },
+      { id: 'grad-cam', label: 'Grad-CAM (last conv block)', grid: e.gradCam.grid, values: e.gradCam.maps },
+    ],
+  };
+}
+
+function mapEntropy(m: Float32Array): number {
+  let h = 0;
+  for (const v of m) if (v > 0) h -= v * Math.log(v);
+  return h;
+}
+
+/** Per gate: mean map entropy and mean weight on the first cell, over a batch. */
+export function vggAttentionStats(model: VggAttentionModel, x: tf.Tensor4D): AttentionStat[] {
+  const e = explainVggBatch(model, x);
+  return e.gateMaps.map((g, layer) => ({
+    kind: layer === 0 ? 'gate-pool3' : 'gate-pool4',
+    layer,
+    head: 0,
+    entropy: g.maps.reduce((s, m) => s + mapEntropy(m), 0) / g.maps.length,
+    firstShare: g.maps.reduce((s, m) => s + m[0], 0) / g.maps.length,
+  }));
 }

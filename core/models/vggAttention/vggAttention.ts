@@ -12,9 +12,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fusedBatchNorm } from '../../backend/wasmKernels/batchNorm';
-import type { ImageModel } from '../../imageClassifiers/imageModel';
+import type { AttentionStat } from '../../../protocol/runFolder/format';
+import type { ClassifierBatchExplanation } from '../../explain/imageMaps';
+import type { ClassifierExplainArgs, ImageModel } from '../../imageClassifiers/imageModel';
 import { ParamStore } from '../../nn/paramStore';
 import { addGateParams, attentionGate } from './attentionGate';
+import { explainVgg, vggAttentionStats } from './explain';
 import { resolveVggAttentionConfig, VGG16_CONVS_PER_BLOCK, vggWidths, type VggAttentionArgs, type VggAttentionConfig } from './vggAttentionConfig';
 
 const PIXEL_MEAN = 0.5;
@@ -186,6 +189,14 @@ export class VggAttentionModel implements ImageModel {
       tf.dispose([mean, variance]);
     }
     this.pendingMoments = [];
+  }
+
+  explainBatch(x: tf.Tensor4D, args: ClassifierExplainArgs): ClassifierBatchExplanation {
+    return explainVgg(this, x, args);
+  }
+
+  attentionStats(x: tf.Tensor4D): AttentionStat[] {
+    return vggAttentionStats(this, x);
   }
 
   dispose(): void {

@@ -7,8 +7,12 @@
  * to an additive offset equals the gradient with respect to A.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { AttentionStat } from '../../../protocol/runFolder/format';
+import { attentionRolloutRow, clsPatchMap, fuseHeads, gradientRolloutRow, patchesOfRow, type AttentionDims, type HeadFusion } from '../../explain/attentionRollout';
+import { patchAttentionMaps, type ClassifierBatchExplanation, type PatchAttention } from '../../explain/imageMaps';
+import type { MapGrid } from '../../explain/pointingGame';
+import type { ClassifierExplainArgs } from '../../imageClassifiers/imageModel';
 import type { VitModel } from './vit';
-import type { AttentionDims } from '../../explain/attentionRollout';
 
 /** Each row's predicted class. */
 function argmaxClasses(logits: tf.Tensor2D): Int32Array {
@@ -72,4 +76,66 @@ export function explainVitBatch(model: VitModel, x: tf.Tensor4D, options: VitExp
     tf.dispose(grads);
   }
   return { dims, grid: model.grid, logits, classes: Int32Array.from(classes), attention, gradients };
+}
+
+/** The maps the pointing game scores for a ViT: the last block's [CLS] row, rollout with each head
+ * fusion, and gradient-weighted rollout. */
+export const VIT_EVALUATION_MAPS = ['cls-attention-last', 'rollout-mean', 'rollout-max', 'rollout-min', 'gradient-rollout'] as const;
+
+/**
+ * A batch explained: the panel's maps for the rollout controls given ('panel'), or the maps the
+ * pointing game scores ('evaluation'); each example's patch attention is returned beside them.
+ */
+export function explainVit(model: VitModel, x: tf.Tensor4D, options: ClassifierExplainArgs): ClassifierBatchExplanation {
+  const e = explainVitBatch(model, x, { classes: options.classes });
+  const grid: MapGrid = { rows: e.grid, cols: e.grid };
+  const patchAttention: PatchAttention[] = e.attention.map((attention, i) => ({ dims: e.dims, grid: e.grid, patchSize: model.cfg.patchSize, attention, gradients: e.gradients[i] }));
+  let maps: ClassifierBatchExplanation['maps'];
+  if (options.purpose === 'panel') {
+    const perExample = patchAttention.map((p) => patchAttentionMaps(p, options.headFusion ?? 'mean', options.discardRatio ?? 0));
+    maps = perExample[0].map((m, j) => ({ id: m.id, label: m.label, grid: m.grid, values: perExample.map((ms) => ms[j].values) }));
+  } else {
+    const t = e.dims.tokens;
+    const fused = (a: Float32Array, fusion: HeadFusion) => patchesOfRow(attentionRolloutRow(a, e.dims, { headFusion: fusion }));
+    const of: Record<(typeof VIT_EVALUATION_MAPS)[number], (a: Float32Array, i: number) => Float32Array> = {
+      'cls-attention-last': (a) => clsPatchMap(fuseHeads(a, e.dims, e.dims.layers - 1, 'mean'), t),
+      'rollout-mean': (a) => fused(a, 'mean'),
+      'rollout-max': (a) => fused(a, 'max'),
+      'rollout-min': (a) => fused(a, 'min'),
+      'gradient-rollout': (a, i) => patchesOfRow(gradientRolloutRow(a, e.gradients[i], e.dims)),
+    };
+    maps = VIT_EVALUATION_MAPS.map((id) => ({ id, label: id, grid, values: e.attention.map((a, i) => of[id](a, i)) }));
+  }
+  return { logits: e.logits, classes: e.classes, maps, patchAttention };
+}
+
+function rowEntropy(row: ArrayLike<number>, from: number, to: number): number {
+  let h = 0;
+  for (let i = from; i < to; i++) if (row[i] > 0) h -= row[i] * Math.log(row[i]);
+  return h;
+}
+
+/** Per layer and head: mean row entropy and mean weight on [CLS], over a batch. */
+export function vitAttentionStats(model: VitModel, x: tf.Tensor4D): AttentionStat[] {
+  const out = model.forward(x, { captureAttention: true });
+  const t = model.tokens;
+  const stats: AttentionStat[] = [];
+  out.attention.forEach((a, layer) => {
+    const data = a.dataSync();
+    const [b, heads] = a.shape;
+    for (let h = 0; h < heads; h++) {
+      let ent = 0;
+      let first = 0;
+      for (let e = 0; e < b; e++) {
+        for (let q = 0; q < t; q++) {
+          const off = ((e * heads + h) * t + q) * t;
+          ent += rowEntropy(data, off, off + t);
+          first += data[off];
+        }
+      }
+      stats.push({ kind: 'vit-self', layer, head: h, entropy: ent / (b * t), firstShare: first / (b * t) });
+    }
+  });
+  tf.dispose([out.logits, ...out.attention]);
+  return stats;
 }

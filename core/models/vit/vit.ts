@@ -8,9 +8,12 @@
  * 1 + r * grid + c = patch at row r, column c; attention [B, heads, T(query), T(key)], rows sum to 1.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ImageModel } from '../../imageClassifiers/imageModel';
+import type { AttentionStat } from '../../../protocol/runFolder/format';
+import type { ClassifierBatchExplanation } from '../../explain/imageMaps';
+import type { ClassifierExplainArgs, ImageModel } from '../../imageClassifiers/imageModel';
 import { ParamStore } from '../../nn/paramStore';
 import { layerNorm } from '../../nn/layerNorm';
+import { explainVit, vitAttentionStats } from './explain';
 import { dense, gelu } from './layers';
 import { resolveVitConfig, vitGrid, type VitArgs, type VitConfig } from './vitConfig';
 
@@ -145,6 +148,14 @@ export class VitModel implements ImageModel {
       return dense(normed, p.get('head/kernel') as tf.Tensor2D, p.get('head/bias') as tf.Tensor1D) as tf.Tensor2D; // [B, K]
     });
     return { logits, attention };
+  }
+
+  explainBatch(x: tf.Tensor4D, args: ClassifierExplainArgs): ClassifierBatchExplanation {
+    return explainVit(this, x, args);
+  }
+
+  attentionStats(x: tf.Tensor4D): AttentionStat[] {
+    return vitAttentionStats(this, x);
   }
 
   dispose(): void {

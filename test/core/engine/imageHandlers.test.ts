@@ -9,7 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { queryRows } from '../../../core/engine/handlers/imageHandlers';
-import { createImageModel, saveImageModel } from '../../../core/imageClassifiers/imageCheckpoint';
+import { saveImageModel } from '../../../core/imageClassifiers/imageCheckpoint';
+import { createImageModel } from '../imageClassifiers/classifiers';
 import { EngineSupervisor } from '../../../extension/engine/engineSupervisor';
 import { rejection, wasmEngine } from '../../engineProcess';
 import { repoRoot } from '../../repoRoot';
@@ -68,7 +69,7 @@ describe('image attention: engine process', function () {
     assert.equal(d.label, 'vit');
     assert.equal(d.inputSize, 32);
     assert.deepEqual(d.classNames, CLASSES);
-    assert.deepEqual(d.vit, { layers: 2, heads: 2, tokens: 17, grid: 4, patchSize: 8 });
+    assert.deepEqual(d.patchAttention, { layers: 2, heads: 2, tokens: 17, grid: 4, patchSize: 8 });
   });
 
   it('explains a PNG with a ViT: classes, input, maps, [CLS] rows; then pages of it', async () => {

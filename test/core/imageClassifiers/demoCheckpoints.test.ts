@@ -8,7 +8,10 @@ import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { generateScenes, SCENE_SETS } from '../../../core/data/scenes/scenes';
-import { evaluateOnScenes, VGG_MAP_TYPES, VIT_MAP_TYPES, type SceneEvaluation } from '../../../core/imageClassifiers/sceneEvaluation';
+import { evaluateOnScenes, type SceneEvaluation } from '../../../core/imageClassifiers/sceneEvaluation';
+import { VGG_EVALUATION_MAPS } from '../../../core/models/vggAttention/explain';
+import { VIT_EVALUATION_MAPS } from '../../../core/models/vit/explain';
+import { CLASSIFIERS } from './classifiers';
 import { loadImageModel } from '../../../core/imageClassifiers/imageCheckpoint';
 import { useWasmBackend } from '../image/useWasm';
 import { repoRoot } from '../../repoRoot';
@@ -20,16 +23,16 @@ describe('image demo checkpoints: quality bars on 500 held-out scenes', function
   this.timeout(240_000);
   useWasmBackend();
 
-  for (const [name, mapTypes] of [
-    ['vit-scenes', VIT_MAP_TYPES],
-    ['vgg-attention-scenes', VGG_MAP_TYPES],
+  for (const [name, mapTypes, kind] of [
+    ['vit-scenes', VIT_EVALUATION_MAPS, CLASSIFIERS.vit],
+    ['vgg-attention-scenes', VGG_EVALUATION_MAPS, CLASSIFIERS['vgg-attention']],
   ] as const) {
     describe(name, () => {
       let e: SceneEvaluation;
       before(async () => {
         const dir = path.join(CHECKPOINTS, name);
         assert.ok(existsSync(path.join(dir, 'model.json')), `${dir} is missing: run npm run train:demos -- ${name}`);
-        const { model } = await loadImageModel(dir);
+        const { model } = await loadImageModel(dir, kind);
         try {
           e = evaluateOnScenes(model, generateScenes(SCENE_SETS.heldOut, 0, HELD_OUT, { size: model.imageSize }));
         } finally {

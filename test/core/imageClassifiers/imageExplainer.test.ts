@@ -23,8 +23,8 @@ describe('image explainer', () => {
       assert.equal(e.top[0].index, e.predicted);
       assert.deepEqual(e.maps.map((m) => m.id), ['rollout', 'gradient-rollout', 'cls-attention-last']);
       assert.ok(e.maps.every((m) => m.grid.rows === 8 && m.grid.cols === 8 && m.values.length === 64));
-      assert.deepEqual(e.vit?.dims, { layers: 2, heads: 2, tokens: 65 });
-      assert.equal(e.vit?.attention.length, 2 * 2 * 65 * 65);
+      assert.deepEqual(e.patchAttention?.dims, { layers: 2, heads: 2, tokens: 65 });
+      assert.equal(e.patchAttention?.attention.length, 2 * 2 * 65 * 65);
       const jpeg = await explainer.explainFile(path.join(IMAGES, 'scene-03-triangle.jpg'));
       assert.equal(jpeg.image.format, 'jpeg');
     } finally {
@@ -57,31 +57,4 @@ describe('image explainer', () => {
       }
     });
   }
-});
-
-describe('image explainer cache', () => {
-  useWasmBackend();
-
-  it('loads a checkpoint once, reloads it when it changes, and does not cache failures', async () => {
-    const { mkdtempSync, rmSync, utimesSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { saveImageModel } = await import('../../../core/imageClassifiers/imageCheckpoint');
-    const { ImageExplainerCache } = await import('../../../core/imageClassifiers/imageExplainerCache');
-    const dir = mkdtempSync(path.join(tmpdir(), 'cache-'));
-    const cache = new ImageExplainerCache(1);
-    try {
-      const model = new VggAttentionModel({ imageSize: 32 });
-      await saveImageModel(model, dir, CLASSES);
-      model.dispose();
-      const a = await cache.get(dir);
-      assert.equal(await cache.get(path.join(dir, 'model.json')), a);
-      utimesSync(path.join(dir, 'model.json'), new Date(), new Date(Date.now() + 5000));
-      assert.notEqual(await cache.get(dir), a);
-      await assert.rejects(cache.get(path.join(dir, 'missing')), (e: unknown) => e instanceof RpcError && e.code === 'not-found');
-      await assert.rejects(cache.get(path.join(dir, 'missing')), (e: unknown) => e instanceof RpcError);
-    } finally {
-      cache.dispose();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
 });

@@ -2,8 +2,8 @@
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { generateScenes } from '../../../core/data/scenes/scenes';
-import { createImageModel } from '../../../core/imageClassifiers/imageCheckpoint';
-import type { ImageModelKind } from '../../../core/imageClassifiers/imageModel';
+import { createImageModel } from './classifiers';
+import type { ImageModelKind } from './classifiers';
 import { learningRateAt, sceneBatch, trainImageModel } from '../../../core/imageClassifiers/imageTraining';
 import { useWasmBackend } from '../image/useWasm';
 

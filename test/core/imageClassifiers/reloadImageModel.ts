@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadImageModel, saveImageModel } from '../../../core/imageClassifiers/imageCheckpoint';
 import type { ImageModel } from '../../../core/imageClassifiers/imageModel';
 import { maxAbsDiff } from '../image/useWasm';
+import { CLASSIFIERS, type ImageModelKind } from './classifiers';
 
 /**
  * `editSaved` may change the saved model.json (to make it look like an older version's) before the
@@ -26,7 +27,7 @@ export async function assertReloadsExactly(
       options.editSaved(json);
       writeFileSync(file, JSON.stringify(json));
     }
-    const loaded = await loadImageModel(dir);
+    const loaded = await loadImageModel(dir, CLASSIFIERS[model.kind as ImageModelKind]);
     try {
       assert.equal(loaded.model.kind, model.kind);
       options.checkLoaded?.(loaded.model);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { MODEL_JSON } from '../../../core/checkpoint/checkpointFiles';
 import { loadImageModel } from '../../../core/imageClassifiers/imageCheckpoint';
-import type { ImageModelKind } from '../../../core/imageClassifiers/imageModel';
+import { CLASSIFIERS, type ImageModelKind } from './classifiers';
 import { trainImageRun, type ImageRunArgs } from '../../../core/imageClassifiers/trainImageRun';
 import { CHECKPOINTS_DIR, checkpointDirName } from '../../../protocol/runFolder/format';
 import { readMetrics } from '../../../core/training/runWriter';
@@ -19,7 +19,7 @@ describe('image training runs', () => {
     const dir = path.join(mkdtempSync(path.join(tmpdir(), 'image-run-')), 'run');
     try {
       const common = {
-        kind: 'vgg-attention' as const,
+        kind: CLASSIFIERS['vgg-attention'],
         modelConfig: { imageSize: 32, widthMultiplier: 1 / 16 },
         outDir: dir,
         checkpointEvery: 4,
@@ -67,7 +67,7 @@ describe('image training runs', () => {
     try {
       const ac = new AbortController();
       const r = await trainImageRun({
-        kind: 'vgg-attention',
+        kind: CLASSIFIERS['vgg-attention'],
         modelConfig: { imageSize: 32, widthMultiplier: 1 / 16 },
         training: { steps: 200, batchSize: 2 },
         outDir: path.join(root, 'run'),
@@ -102,7 +102,7 @@ describe('image training runs', () => {
     it(`${kind}: a run stopped after 3 steps and resumed gives the losses of an uninterrupted run (Adam's moments come back)`, async () => {
       const root = mkdtempSync(path.join(tmpdir(), 'image-run-'));
       try {
-        const common: ImageRunArgs = { kind, modelConfig: TINY[kind], training: { steps: 6, batchSize: 4, learningRate: 3e-3 }, outDir: '', logEvery: 1, evalEvery: 0, evalScenes: 4 };
+        const common: ImageRunArgs = { kind: CLASSIFIERS[kind], modelConfig: TINY[kind], training: { steps: 6, batchSize: 4, learningRate: 3e-3 }, outDir: '', logEvery: 1, evalEvery: 0, evalScenes: 4 };
         const whole = await trainImageRun({ ...common, outDir: path.join(root, 'whole') });
         whole.model.dispose();
         const ac = new AbortController();
@@ -130,7 +130,7 @@ describe('image training runs', () => {
       const dir = path.join(root, 'run');
       const good = path.join(dir, CHECKPOINTS_DIR, checkpointDirName(2));
       const r = await trainImageRun({
-        kind: 'vgg-attention',
+        kind: CLASSIFIERS['vgg-attention'],
         modelConfig: TINY['vgg-attention'],
         training: { steps: 6, batchSize: 4 },
         outDir: dir,
@@ -154,7 +154,7 @@ describe('image training runs', () => {
       } finally {
         r.model.dispose();
       }
-      const kept = await loadImageModel(good);
+      const kept = await loadImageModel(good, CLASSIFIERS['vgg-attention']);
       assert.ok(kept.model.params.variables().every((v) => v.dataSync().every(Number.isFinite)), 'the kept checkpoint is good');
       kept.model.dispose();
       assert.equal(JSON.parse(readFileSync(path.join(dir, 'status.json'), 'utf8')).status, 'failed');

@@ -6,10 +6,9 @@ import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { writeCheckpoint } from '../../../core/checkpoint/checkpointFiles';
 import { checkTree } from '../../../core/decoding/searchTree';
 import { pathTokens } from '../../../core/session/beamDecodes';
-import { ModelCache } from '../../../core/session/modelCache';
+import { LoadedModels } from '../../../core/session/loadedModels';
 import { registerBeamHandlers } from '../../../core/engine/handlers/beamHandlers';
 import type { EngineEndpoint } from '../../../core/engine/engineServer';
 import { RnnSeq2seq, saveRnnSeq2seq } from '../../../core/models/rnnSeq2seq';
@@ -20,6 +19,8 @@ import { engineSide, hostSide, type EngineInfo } from '../../../protocol/engine'
 import { RpcEndpoint, type RpcError } from '../../../protocol/rpc';
 import { transportPair } from '../../protocol/fakeTransport';
 import { useWasm } from '../models/transformer/wasmBackend';
+import { saveImageModel } from '../../../core/imageClassifiers/imageCheckpoint';
+import { VitModel } from '../../../core/models/vit/vit';
 
 async function savedModel(kind: 'seq2seq' | 'lm'): Promise<string> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `beam-${kind}-`));
@@ -44,7 +45,7 @@ describe('beam requests (engine side)', () => {
     const { a, b } = transportPair();
     engine = new RpcEndpoint(a, engineSide, hostSide);
     host = new RpcEndpoint(b, hostSide, engineSide);
-    registerBeamHandlers({ rpc: engine, backendReady: async () => ({}) as EngineInfo, models: new ModelCache() });
+    registerBeamHandlers({ rpc: engine, backendReady: async () => ({}) as EngineInfo, models: new LoadedModels() });
   });
   after(() => {
     host.close();
@@ -123,7 +124,9 @@ describe('beam requests (engine side)', () => {
 
   it('a model without a decoder (an image checkpoint) is refused as unsupported, by name', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'beam-image-'));
-    await writeCheckpoint(dir, { format: 'vit', modelTopology: {}, weightSpecs: [], weightData: new ArrayBuffer(0), metadata: {} });
+    const vit = new VitModel({ imageSize: 16, patchSize: 8, dim: 8, depth: 1, heads: 2, mlpDim: 8 });
+    await saveImageModel(vit, dir, ['a', 'b', 'c', 'd', 'e']);
+    vit.dispose();
     await assert.rejects(host.request('beam.decode', { spec: dir, text: 'abc', ...settings }), (e: RpcError) => e.code === 'unsupported' && /needs a model with a decoder.*'vit'/.test(e.message));
   });
 

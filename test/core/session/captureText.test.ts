@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { layerPage, queryKeyDetail } from '../../../core/session/attentionPages';
-import { ModelCache } from '../../../core/session/modelCache';
+import { LoadedModels } from '../../../core/session/loadedModels';
 import { CaptureStore, captureText } from '../../../core/session/captureText';
 import { writeCheckpoint } from '../../../core/checkpoint/checkpointFiles';
 import { RnnSeq2seq, saveRnnSeq2seq } from '../../../core/models/rnnSeq2seq';
@@ -14,6 +14,8 @@ import { Transformer } from '../../../core/models/transformer/transformer';
 import { Tokenizer } from '../../../core/text/tokenizer';
 import { RpcError } from '../../../protocol/rpc';
 import { useWasm } from '../models/transformer/wasmBackend';
+import { saveImageModel } from '../../../core/imageClassifiers/imageCheckpoint';
+import { VitModel } from '../../../core/models/vit/vit';
 
 async function savedModel(kind: 'seq2seq' | 'lm'): Promise<string> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `text-attn-${kind}-`));
@@ -27,7 +29,7 @@ async function savedModel(kind: 'seq2seq' | 'lm'): Promise<string> {
 describe('text attention (engine side)', () => {
   let seq2seqDir: string;
   let lmDir: string;
-  const models = new ModelCache();
+  const models = new LoadedModels();
   before(async () => {
     await useWasm();
     seq2seqDir = await savedModel('seq2seq');
@@ -49,7 +51,7 @@ describe('text attention (engine side)', () => {
 
   it('opens a checkpoint by its model.json as well as by its folder', async () => {
     const byFile = await models.get(path.join(seq2seqDir, 'model.json'));
-    assert.equal(byFile.description.kind, 'seq2seq');
+    assert.equal(byFile.description.input, 'text-pair');
     await assert.rejects(models.get(os.tmpdir()), (e: RpcError) => e.code === 'not-found' && /no model\.json here/.test(e.message));
   });
 
@@ -143,7 +145,7 @@ describe('text attention (engine side)', () => {
     model.dispose();
     const m = await models.get(dir);
     assert.equal(m.description.family, 'rnn-seq2seq');
-    assert.deepEqual(m.description.attentionKinds, ['cross']);
+    assert.deepEqual(m.description.attention.map((a) => [a.kind, a.layers, a.heads, a.structure]), [['cross', 1, 1, 'alignment']]);
     const store = new CaptureStore();
     const r = captureText(store, m, 'aZbcdefg', [], false);
     assert.deepEqual(r.textQueries, { kind: 'cross', offset: 0, axis: 'key' });
@@ -155,13 +157,19 @@ describe('text attention (engine side)', () => {
     assert.ok(r.decoder.inputLabels.length > 1 || r.output === '', 'decoded although decode was false');
     const page = layerPage(store.map(r.captureId, 'cross'), 0);
     for (let q = 0; q < page.shape[1]; q++) assert.ok(Math.abs(Array.from(page.data.subarray(q * 6, (q + 1) * 6)).reduce((a, b) => a + b, 0) - 1) < 1e-5);
-    assert.throws(() => captureText(store, m, 'abc', [{ kind: 'cross', layer: 0, head: 0 }]), (e: RpcError) => e.code === 'unsupported' && /no heads to ablate/.test(e.message));
+    assert.throws(() => captureText(store, m, 'abc', [{ kind: 'cross', layer: 0, head: 0 }]), (e: RpcError) => e.code === 'unsupported' && /one alignment, with no heads to ablate/.test(e.message));
   });
 
-  it('an image checkpoint is refused by name, with the formats the text panels show', async () => {
+  it('an image model is refused for text by name; a format no family reads is refused with the ones that are read', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'text-attn-vit-'));
-    await writeCheckpoint(dir, { format: 'vit', modelTopology: {}, weightSpecs: [], weightData: new ArrayBuffer(0), metadata: {} });
-    await assert.rejects(models.get(dir), (e: RpcError) => e.code === 'invalid-checkpoint' && /'vit' checkpoint; the text panels show transformer and rnn-seq2seq/.test(e.message));
+    const vit = new VitModel({ imageSize: 16, patchSize: 8, dim: 8, depth: 1, heads: 2, mlpDim: 8 });
+    await saveImageModel(vit, dir, ['a', 'b', 'c', 'd', 'e']);
+    vit.dispose();
+    const m = await models.get(dir);
+    assert.throws(() => captureText(new CaptureStore(), m, 'abc', []), (e: RpcError) => e.code === 'unsupported' && /is a ViT, which reads images, not text/.test(e.message));
+    const llama = mkdtempSync(path.join(os.tmpdir(), 'text-attn-llama-'));
+    await writeCheckpoint(llama, { format: 'llama', modelTopology: {}, weightSpecs: [], weightData: new ArrayBuffer(0), metadata: {} });
+    await assert.rejects(models.get(llama), (e: RpcError) => e.code === 'invalid-checkpoint' && /'llama' checkpoint; the engine reads transformer, rnn-seq2seq, captioner, vit, vgg-attention/.test(e.message));
   });
 
   it('expires old captures with a message that says what to do', () => {

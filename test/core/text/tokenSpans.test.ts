@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { tokenAtOffset, tokenSpans } from '../../../core/text/tokenSpans';
+import { tokenSpans } from '../../../core/text/tokenSpans';
+import { tokenAtOffset } from '../../../protocol/tokenSpans';
 import { Tokenizer } from '../../../core/text/tokenizer';
 
 describe('token spans: editor offsets <-> model tokens', () => {

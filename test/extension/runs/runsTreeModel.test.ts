@@ -1,7 +1,7 @@
 /** The runs sidebar's shape and the charts' data functions, without VS Code or a browser. */
 import * as assert from 'node:assert/strict';
 import type { RunSummary } from '../../../protocol/runFolder/reader';
-import { optionsFromConfig, dataFromRun, parseOptionsJson } from '../../../extension/runs/runOptions';
+import { parseOptionsJson } from '../../../extension/runs/runOptions';
 import { chartRecord } from '../../../extension/runs/runsPanelData';
 import {
   checkpointNodes,
@@ -75,36 +75,19 @@ describe('runs: tree shaping', () => {
     assert.equal(runLabel({ id: 'cli-run', model: 'transformer', task: 'copy' }), 'cli-run');
   });
 
-  it('gives text models the text icon and image models the image icon', () => {
-    assert.deepEqual(['transformer', 'rnn-seq2seq'].map(modelIcon), ['symbol-text', 'symbol-text']);
-    assert.deepEqual(['vit', 'vgg-attention', 'captioner'].map(modelIcon), ['file-media', 'file-media', 'file-media']);
-    assert.equal(modelIcon('some-future-model'), 'symbol-misc', 'an unknown model is neither');
+  it('gives text models the text icon and image models the image icon, by what data.json says they read', () => {
+    assert.deepEqual((['text-pair', 'text'] as const).map(modelIcon), ['symbol-text', 'symbol-text']);
+    assert.equal(modelIcon('image'), 'file-media');
+    assert.equal(modelIcon(undefined), 'symbol-misc', 'a run that does not say is neither');
   });
 });
 
-describe('runs: options of a duplicated run', () => {
-  it('turns a run config back into train options, dropping what is not an option', () => {
-    const o = optionsFromConfig({ model: 'transformer', seed: 3, modelConfig: { dModel: 32, heads: 2, encoderLayers: 1, decoderLayers: 1, dFF: 64, dropout: 0.1, maxLength: 64, kind: 'seq2seq' }, training: { steps: 400, batchSize: 16, optimizer: 'adam', warmup: -1 } });
-    assert.deepEqual(o, { seed: 3, steps: 400, batchSize: 16, encoderLayers: 1, decoderLayers: 1, dModel: 32, heads: 2, dFF: 64, dropout: 0.1, maxLength: 64 });
-    assert.deepEqual(optionsFromConfig({ model: 'vit', seed: 1, modelConfig: { depth: 2, dim: 32 }, training: {} }), { seed: 1, layers: 2, dModel: 32 });
-    // The model-shape choices come along, so a duplicate is the same kind of model.
-    assert.deepEqual(optionsFromConfig({ model: 'rnn-seq2seq', seed: 1, modelConfig: { encoderUnits: 16, maxLength: 20, cell: 'lstm', score: 'general' }, training: {} }), { seed: 1, dModel: 16, maxLength: 20, cell: 'lstm', score: 'general' });
-    assert.deepEqual(optionsFromConfig({ model: 'captioner', seed: 1, modelConfig: { imageSize: 32, units: 8, maxLength: 12, attention: 'hard' }, training: {} }), { seed: 1, imageSize: 32, dModel: 8, maxLength: 12, attention: 'hard' });
-  });
-
-  it('parses edited options strictly, naming the bad field', () => {
-    assert.deepEqual(parseOptionsJson('{"steps": 10}'), { steps: 10 });
-    assert.throws(() => parseOptionsJson('{"steps": -1}'), /steps/);
-    assert.throws(() => parseOptionsJson('{"stpes": 1}'), /stpes|Unrecognized/);
-    assert.throws(() => parseOptionsJson('{"attention": "medium"}'), /attention: attention must be one of soft, hard$/);
+describe('runs: options of a duplicated run, as edited', () => {
+  it('parses edited options as an object of names and values, naming what is wrong', () => {
+    assert.deepEqual(parseOptionsJson('{"steps": 10, "attention": "hard"}'), { steps: 10, attention: 'hard' });
+    assert.throws(() => parseOptionsJson('[1]'), /expected an object/);
+    assert.throws(() => parseOptionsJson('{"steps": [1]}'), /steps: expected a number/);
     assert.throws(() => parseOptionsJson('{'), /not valid JSON/);
-  });
-
-  it('finds the data a run was trained on', () => {
-    assert.deepEqual(dataFromRun('transformer', 'reverse', undefined), { kind: 'task', name: 'reverse' });
-    assert.deepEqual(dataFromRun('transformer', 'tsv:a.tsv', { kind: 'tsv', path: '/w/a.tsv', tokenizer: 'word' }), { kind: 'tsv', path: '/w/a.tsv', tokenizer: 'word' });
-    assert.equal(dataFromRun('transformer', 'tsv:a.tsv', undefined), undefined);
-    assert.deepEqual(dataFromRun('vit', 'scenes', undefined), { kind: 'task', name: 'scenes' });
   });
 });
 

@@ -9,7 +9,8 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { createImageModel, saveImageModel } from '../../../../core/imageClassifiers/imageCheckpoint';
+import { saveImageModel } from '../../../../core/imageClassifiers/imageCheckpoint';
+import { createImageModel } from '../../imageClassifiers/classifiers';
 import { Captioner } from '../../../../core/models/captioning/captioner';
 import { saveCaptioner } from '../../../../core/models/captioning/checkpoint';
 import { captionTokenizer, type CaptionAttention } from '../../../../core/models/captioning/config';
@@ -104,7 +105,7 @@ describe('captioning: engine process', function () {
     assert.match(explain.message, /captioner-soft is a captioner/);
     const caption = await rejection(engine.request('image.caption', { spec: vit, file: scene }));
     assert.equal(caption.code, 'unsupported');
-    assert.match(caption.message, /vit is a vit classifier, not a captioner/);
+    assert.match(caption.message, /vit is a vit model \(ViT\), which has no captions .*models that do: captioner/);
     const corrupt = await rejection(engine.request('image.caption', { spec: ckpt.soft, file: path.join(path.dirname(scene), 'corrupt.png') }));
     assert.equal(corrupt.code, 'invalid-input');
     assert.match(corrupt.message, /^corrupt\.png: /);

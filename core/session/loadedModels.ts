@@ -1,0 +1,82 @@
+/**
+ * Loading what a user names as a model: a spec (model.json, checkpoint or run folder, demo:<name>)
+ * -> the checkpoint folder -> its format -> its family's loader (core/models/registry.ts). Loaded
+ * models are kept while their files do not change (one cache for every family), so hovers, panels
+ * and image requests re-use a model instead of reading it per request; a model.json saved over (a
+ * run's newer checkpoint) is reloaded, and the least recently used model beyond the limit is freed.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { ModelDescription } from '../../protocol/attention';
+import type { ModelSurface } from '../../protocol/models';
+import { RpcError } from '../../protocol/rpc';
+import { LoadedCheckpointCache } from '../checkpoint/checkpointCache';
+import { MODEL_JSON, readCheckpoint } from '../checkpoint/checkpointFiles';
+import { resolveCheckpoint } from '../checkpoint/resolveCheckpoint';
+import type { LoadedModel } from '../models/modelFamily';
+import { allFamilies, familyOf } from '../models/registry';
+
+const MAX_MODELS = 4;
+
+/** The format named in model.json, read without its weights; a file that cannot be read as a
+ * checkpoint gets readCheckpoint's message, which names the problem. */
+export async function checkpointFormat(dir: string): Promise<string> {
+  const file = path.join(dir, MODEL_JSON);
+  try {
+    const format = (JSON.parse(await fs.readFile(file, 'utf8')) as { format?: unknown }).format;
+    if (typeof format === 'string') return format;
+  } catch {
+    // Unreadable or not JSON: readCheckpoint below says which.
+  }
+  return (await readCheckpoint(dir)).format;
+}
+
+/** Loads a checkpoint folder with its family's loader. */
+export async function loadModel(dir: string): Promise<LoadedModel> {
+  return familyOf(await checkpointFormat(dir), path.join(dir, MODEL_JSON)).load(dir);
+}
+
+/** A spec's checkpoint folder (a model.json path names its folder). */
+export async function checkpointDir(spec: string): Promise<string> {
+  const resolved = await resolveCheckpoint(spec);
+  const dir = (await fs.stat(resolved)).isFile() ? path.dirname(resolved) : resolved;
+  await fs.stat(path.join(dir, MODEL_JSON)).catch(() => {
+    throw new RpcError('not-found', `${dir}: no model.json here; pick a checkpoint folder or its model.json`);
+  });
+  return dir;
+}
+
+/** The formats of the families that offer `surface` (on inputs of `input`, when given), for messages. */
+export function formatsWith(surface: ModelSurface, input?: 'text' | 'image'): string[] {
+  const reads = (f: ReturnType<typeof allFamilies>[number]) => !input || f.inputs.some((i) => (input === 'image' ? i === 'image' : i !== 'image'));
+  return allFamilies()
+    .filter((f) => f.surfaces.includes(surface) && reads(f))
+    .map((f) => f.format);
+}
+
+export interface Loaded {
+  model: LoadedModel;
+  description: ModelDescription;
+}
+
+export class LoadedModels {
+  private readonly cache = new LoadedCheckpointCache<LoadedModel>(async (file) => loadModel(path.dirname(file)), MAX_MODELS);
+
+  async get(spec: string): Promise<Loaded> {
+    const dir = await checkpointDir(spec);
+    const model = await this.cache.get(dir);
+    const description: ModelDescription = { spec, label: spec.startsWith('demo:') ? spec.slice(5) : path.basename(dir), ...model.describe() };
+    return { model, description };
+  }
+
+  dispose(): void {
+    this.cache.dispose();
+  }
+}
+
+/** `loaded` if it offers `surface`; else a message naming the model, what it is, and what does. */
+export function requireSurface(loaded: Loaded, surface: ModelSurface, what: string): Loaded {
+  if (loaded.description.surfaces.includes(surface)) return loaded;
+  const d = loaded.description;
+  throw new RpcError('unsupported', `${d.label} is a ${d.family} model (${d.familyLabel}), which has no ${what}; models that do: ${formatsWith(surface).join(', ')}`);
+}
