@@ -321,7 +321,3 @@ export class RpcEndpoint<
   }
 }
 
-/** Throws `cancelled` when the handler's signal was aborted; call between steps of long work. */
-export function throwIfCancelled(signal: AbortSignal, what: string): void {
-  if (signal.aborted) throw new RpcError('cancelled', `${what} was cancelled.`);
-}

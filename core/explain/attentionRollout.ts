@@ -10,9 +10,10 @@
  * Layout: attention [L, H, T, T] (layer, head, query, key), row-major Float32Array; results [T, T].
  * Plain JavaScript on typed arrays: deterministic and cheap next to the model (L * T^3 multiply-adds).
  */
+import { reduceHeads, type HeadReduction } from '../../protocol/heads';
 
-export const HEAD_FUSIONS = ['mean', 'max', 'min'] as const;
-export type HeadFusion = (typeof HEAD_FUSIONS)[number];
+export const HEAD_FUSIONS = ['mean', 'max', 'min'] as const satisfies readonly HeadReduction[];
+export type HeadFusion = HeadReduction;
 
 export interface RolloutArgs {
   /** How heads are combined per layer (default 'mean'). */
@@ -38,17 +39,7 @@ function checkDims(name: string, data: Float32Array, d: AttentionDims): void {
 export function fuseHeads(attention: Float32Array, dims: AttentionDims, layer: number, fusion: HeadFusion): Float32Array {
   const { heads, tokens } = dims;
   const tt = tokens * tokens;
-  const out = new Float32Array(tt);
-  const base = layer * heads * tt;
-  out.set(attention.subarray(base, base + tt));
-  for (let h = 1; h < heads; h++) {
-    const off = base + h * tt;
-    if (fusion === 'mean') for (let i = 0; i < tt; i++) out[i] += attention[off + i];
-    else if (fusion === 'max') for (let i = 0; i < tt; i++) out[i] = Math.max(out[i], attention[off + i]);
-    else for (let i = 0; i < tt; i++) out[i] = Math.min(out[i], attention[off + i]);
-  }
-  if (fusion === 'mean') for (let i = 0; i < tt; i++) out[i] /= heads;
-  return out;
+  return reduceHeads(attention, heads, tt, fusion, layer * heads * tt);
 }
 
 /** Zeroes the `ratio` share of smallest entries of m [T, T], outside row 0 and column 0, in place. */

@@ -3,6 +3,7 @@
  * panel draws crosses to the webview. Maps are [layers, heads, queries, keys], row-major.
  */
 import type { HeadSelector } from '../../protocol/attention';
+import { selectHead } from '../../protocol/heads';
 import type { TensorPayload } from '../../protocol/tensor';
 
 export interface StoredMap {
@@ -49,14 +50,7 @@ export function attentionRow(map: StoredMap, layer: number, head: HeadSelector, 
   if (layer >= L) throw new RangeError(`layer ${layer} does not exist; this map has ${L} layers`);
   if (query >= Q) throw new RangeError(`query ${query} does not exist; this map has ${Q} queries`);
   if (typeof head === 'number' && head >= H) throw new RangeError(`head ${head} does not exist; this map has ${H} heads`);
-  const rowAt = (h: number) => ((layer * H + h) * Q + query) * K;
-  if (typeof head === 'number') return map.data.slice(rowAt(head), rowAt(head) + K);
-  const row = new Float32Array(K).fill(head === 'max' ? -Infinity : 0);
-  for (let h = 0; h < H; h++) {
-    const at = rowAt(h);
-    for (let k = 0; k < K; k++) row[k] = head === 'max' ? Math.max(row[k], map.data[at + k]) : row[k] + map.data[at + k] / H;
-  }
-  return row;
+  return selectHead(map.data, H, K, head, (layer * H * Q + query) * K, Q * K);
 }
 
 export function topKeys(map: StoredMap, layer: number, head: HeadSelector, query: number, k: number): { key: number; label: string; weight: number }[] {

@@ -14,6 +14,7 @@ import type { TextModel } from '../models/modelFamily';
 import { UNK } from '../text/tokenizer';
 import type { Loaded } from './loadedModels';
 import { beamSearch } from '../decoding/beamSearch';
+import { BoundedStore } from '../util/boundedStore';
 import type { SearchTree } from '../decoding/searchTree';
 
 /** Decodes kept for node-attention requests: the panel's current and pinned ones, and a few more. */
@@ -32,21 +33,10 @@ export interface StoredDecode {
   tree: SearchTree;
 }
 
-export class BeamDecodeStore {
-  private nextId = 1;
-  private readonly decodes = new Map<number, StoredDecode>();
-
-  add(decode: StoredDecode): number {
-    const id = this.nextId++;
-    this.decodes.set(id, decode);
-    while (this.decodes.size > MAX_DECODES) this.decodes.delete(this.decodes.keys().next().value as number);
-    return id;
-  }
-
-  get(decodeId: number): StoredDecode {
-    const d = this.decodes.get(decodeId);
-    if (!d) throw new RpcError('not-found', `beam decode ${decodeId} has expired; decode again`);
-    return d;
+/** Decodes kept for node-attention requests. */
+export class BeamDecodeStore extends BoundedStore<StoredDecode> {
+  constructor() {
+    super(MAX_DECODES, (id) => `beam decode ${id} has expired; decode again`);
   }
 }
 

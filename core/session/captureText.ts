@@ -11,6 +11,7 @@ import { resizeRgb } from '../image/resizeImage';
 import type { AttentionCapture } from '../models/modelFamily';
 import { UNK } from '../text/tokenizer';
 import { tokenSpans } from '../text/tokenSpans';
+import { BoundedStore } from '../util/boundedStore';
 import type { StoredMap } from './attentionPages';
 import type { Loaded } from './loadedModels';
 
@@ -18,20 +19,14 @@ import type { Loaded } from './loadedModels';
 const MAX_CAPTURES = 8;
 
 export class CaptureStore {
-  private nextId = 1;
-  private readonly captures = new Map<number, Map<string, StoredMap>>();
+  private readonly captures = new BoundedStore<Map<string, StoredMap>>(MAX_CAPTURES, (id) => `attention capture ${id} has expired; show attention again`);
 
   add(maps: Map<string, StoredMap>): number {
-    const id = this.nextId++;
-    this.captures.set(id, maps);
-    while (this.captures.size > MAX_CAPTURES) this.captures.delete(this.captures.keys().next().value as number);
-    return id;
+    return this.captures.add(maps);
   }
 
   map(captureId: number, kind: string): StoredMap {
-    const capture = this.captures.get(captureId);
-    if (!capture) throw new RpcError('not-found', `attention capture ${captureId} has expired; show attention again`);
-    const map = capture.get(kind);
+    const map = this.captures.get(captureId).get(kind);
     if (!map) throw new RpcError('invalid-input', `this model has no ${kind} attention`);
     return map;
   }

@@ -1,5 +1,4 @@
 /** The "Training Runs" view: the shape comes from runsTreeModel.ts, this file makes tree items. */
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readSamples } from '../../protocol/runFolder/reader';
 import type { RunsStore } from './runsStore';
@@ -121,6 +120,3 @@ export function checkpointLabel(runId: string, step: number): string {
   return `${runId}@${step}`;
 }
 
-export function checkpointModelJson(dir: string): string {
-  return path.join(dir, 'model.json');
-}

@@ -166,7 +166,8 @@ describe('training runs in VS Code', function () {
     await row.click({ button: 'right' });
     await chooseContextMenuItem(page, 'Duplicate Run with Edited Options');
     const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
+    // The engine reads the run's options first (train.runOptions); on a loaded machine that can take a while.
+    await input.waitFor({ state: 'visible', timeout: WAIT_MS });
     const options = JSON.parse(await input.inputValue()) as Record<string, unknown>;
     assert.equal(options.dModel, 16, 'the options of the run are offered for editing');
     await input.fill(JSON.stringify({ ...options, steps: 20 }));

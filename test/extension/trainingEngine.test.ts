@@ -137,4 +137,19 @@ describe('training: engine process', function () {
     assert.equal(run?.status, 'finished');
     assert.equal(run?.config?.modelConfig?.attention, 'hard', 'the attention chosen reaches the model');
   });
+
+  it('lists what trains, checks options, and gives what a duplicate of a run needs', async () => {
+    const models = await engine.request('train.models', {});
+    assert.deepEqual(models.map((m) => m.model), ['transformer', 'rnn-seq2seq', 'captioner', 'vit', 'vgg-attention']);
+    assert.deepEqual(models.find((m) => m.model === 'captioner')?.data, { tasks: ['scenes'], files: [] });
+    assert.deepEqual(await engine.request('train.checkOptions', { model: 'vit', options: { layers: 2 } }), {});
+    assert.deepEqual(await engine.request('train.checkOptions', { model: 'vit', options: { warmup: 2 } }), { problem: "vit takes no option 'warmup'" });
+    const runDir = path.join(runs, 'dup');
+    await engine.request('train.start', { runDir, model: 'transformer', data: { kind: 'task', name: 'reverse' }, options: { ...TINY, steps: 4 } });
+    const again = await engine.request('train.runOptions', { runDir });
+    assert.equal(again.model, 'transformer');
+    assert.deepEqual(again.data, { kind: 'task', name: 'reverse' });
+    assert.equal(again.options.dModel, 16);
+    assert.equal(again.options.steps, 4);
+  });
 });

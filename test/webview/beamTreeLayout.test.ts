@@ -2,8 +2,8 @@
  * prefixes for forcing, zoom and pan maths, and a beam-16 x 100-step tree laid out quickly. */
 import * as assert from 'node:assert/strict';
 import type { SearchNode, SearchTree } from '../../protocol/beam';
-import { childrenOf, hitTest, layoutTree, liveNodes, pathTo, prefixTo, TREE_LAYOUT } from '../../webview/beamPanel/treeLayout';
-import { centreOn, detailLevel, fitView, panBy, zoomAt, ZOOM } from '../../webview/beamPanel/viewport';
+import { childrenOf, layoutTree, liveNodes, pathTo, prefixTo, TREE_LAYOUT } from '../../webview/beamPanel/treeLayout';
+import { detailLevel, fitView, panBy, zoomAt, ZOOM } from '../../webview/beamPanel/viewport';
 
 const EOS = 2;
 
@@ -99,15 +99,6 @@ describe('beam tree layout', () => {
     assert.equal(new Set(deeper.nodes.map((n) => `${n.x},${n.y}`)).size, deeper.nodes.length, 'no two nodes overlap');
   });
 
-  it('hit-tests nodes and stubs in tree coordinates', () => {
-    const l = layoutTree(smallTree(), { ends: [9, 5], expanded: new Set() });
-    const a1 = l.nodes[l.index.get(4) as number];
-    assert.deepEqual(hitTest(l, a1.x + 5, a1.y), { node: 4 });
-    const stub = l.stubs[0];
-    assert.deepEqual(hitTest(l, stub.x + 1, stub.y + 3), { stub: stub.parent });
-    assert.equal(hitTest(l, -50, -50), undefined);
-  });
-
   it('handles an empty tree and a root-only tree', () => {
     assert.equal(layoutTree({ beamSize: 1, alpha: 0, maxTokens: 1, nodes: [] }, { ends: [], expanded: new Set() }).nodes.length, 0);
     const root = layoutTree({ beamSize: 1, alpha: 0, maxTokens: 1, nodes: [node(0, -1, 1, 0, 'kept', [])] }, { ends: [0], expanded: new Set() });
@@ -148,8 +139,6 @@ describe('beam tree zoom and pan', () => {
     assert.equal(f.scale, 0.25);
     assert.equal(fitView(100, 100, 500, 500).scale, 1, 'never enlarged');
     assert.deepEqual(fitView(0, 0, 10, 10), { scale: 1, x: 0, y: 0 });
-    const c = centreOn({ scale: 0.5, x: 0, y: 0 }, 100, 100, 50, 50);
-    assert.equal(100 * c.scale + c.x, 50);
     assert.equal(detailLevel(1), 'full');
     assert.equal(detailLevel(0.5), 'label');
     assert.equal(detailLevel(0.2), 'shape');

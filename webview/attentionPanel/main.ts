@@ -4,7 +4,7 @@
  * draws on canvas. Control changes that need no new numbers (head toggles, hover) only redraw.
  */
 import { z } from 'zod';
-import { AttentionKind, HeadRef, type CaptureResult, type MapInfo } from '../../protocol/attention';
+import { AttentionKind, HeadRef, type CaptureResult, type HeadSelector, type MapInfo } from '../../protocol/attention';
 import { attentionSpec, type InputKind } from '../../protocol/models';
 import { AttentionSubject, attentionPanelSide, hostAttentionSide } from '../../protocol/attentionPanel';
 import { RpcEndpoint, RpcError } from '../../protocol/rpc';
@@ -12,7 +12,7 @@ import type { TensorPayload } from '../../protocol/tensor';
 import { el } from '../common/dom';
 import { registerToolkit } from '../common/toolkit';
 import { hostTransport, panelState } from '../common/vscodeApi';
-import { headMatrix, thumbnailAt, type HeadChoice } from '../common/attentionMath';
+import { headMatrix, thumbnailAt } from '../common/attentionMath';
 import { prepareCanvas } from '../common/canvas';
 import { headColor, rgbCss, scaleMax, viridis } from '../common/colormap';
 import { drawHeadView, linksPerHead, tokenAt } from './headView';
@@ -147,7 +147,7 @@ function summary(c: CaptureResult): HTMLElement {
 async function drawMatrixView(container: HTMLElement, map: MapInfo): Promise<void> {
   const s = state.get();
   const layer = Math.min(s.layer, map.shape[0] - 1);
-  const head: HeadChoice = typeof s.head === 'number' ? Math.min(s.head, map.shape[1] - 1) : s.head;
+  const head: HeadSelector = typeof s.head === 'number' ? Math.min(s.head, map.shape[1] - 1) : s.head;
   const page = await layerPage(map, layer);
   const matrix = headMatrix(page.data as Float32Array, page.shape, head);
   const [, Q, K] = page.shape;
@@ -326,7 +326,7 @@ async function runAblation(): Promise<void> {
   }
 }
 
-function shownMatrixJson(map: MapInfo, page: TensorPayload, layer: number, head: HeadChoice) {
+function shownMatrixJson(map: MapInfo, page: TensorPayload, layer: number, head: HeadSelector) {
   const [, Q, K] = page.shape;
   const m = headMatrix(page.data as Float32Array, page.shape, head);
   return {
@@ -348,7 +348,7 @@ async function exportJson(): Promise<void> {
   const s = state.get();
   const layer = Math.min(s.layer, map.shape[0] - 1);
   const page = await layerPage(map, layer);
-  const heads: HeadChoice[] = s.view === 'matrix' ? [s.head] : [...(s.enabledHeads ?? Array.from({ length: map.shape[1] }, (_, h) => h))];
+  const heads: HeadSelector[] = s.view === 'matrix' ? [s.head] : [...(s.enabledHeads ?? Array.from({ length: map.shape[1] }, (_, h) => h))];
   const json = JSON.stringify(heads.map((h) => shownMatrixJson(map, page, layer, h)), null, 1);
   await rpc.request('export.json', { json, suggestedName: `attention-${map.kind}-layer${layer}.json` });
 }

@@ -4,11 +4,12 @@
  * the attention panel's matrix style, and steers: beam size, alpha and length re-decode at once, a
  * node's alternatives can be forced as a prefix, and one decode can be pinned to compare.
  */
+import type { HeadSelector } from '../../protocol/attention';
 import { z } from 'zod';
 import { BEAM_DEFAULTS, BEAM_LIMITS, BeamSettings, type BeamDecodeResult, type NodeAttention } from '../../protocol/beam';
 import { BeamSubject, beamPanelSide, hostBeamSide } from '../../protocol/beamPanel';
 import { RpcEndpoint, RpcError } from '../../protocol/rpc';
-import { headMatrix, type HeadChoice } from '../common/attentionMath';
+import { headMatrix } from '../common/attentionMath';
 import { scaleMax } from '../common/colormap';
 import { cellAt, drawMatrix, matrixGeometry } from '../common/matrixView';
 import { el } from '../common/dom';
@@ -298,7 +299,7 @@ function matrixBlock(title: string, testId: string, data: { shape: number[]; dat
   const [L, H, Q, K] = data.shape;
   const s = state.get();
   const layer = Math.min(s.layer ?? L - 1, L - 1);
-  const head: HeadChoice = typeof s.head === 'number' ? Math.min(s.head, H - 1) : s.head;
+  const head: HeadSelector = typeof s.head === 'number' ? Math.min(s.head, H - 1) : s.head;
   const page = (data.data as Float32Array).subarray(layer * H * Q * K, (layer + 1) * H * Q * K);
   const matrix = headMatrix(page, [H, Q, K], head);
   const g = matrixGeometry(Q, K, width, queryLabels, keyLabels);

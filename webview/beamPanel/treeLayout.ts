@@ -161,12 +161,3 @@ export function layoutTree(tree: SearchTree, args: LayoutArgs): TreeLayout {
   return { nodes, stubs, edges, width: colX(maxDepth) + L.nodeWidth + L.margin, height: L.margin * 2 + Math.max(1, nextRow) * L.row, index };
 }
 
-/** The node or stub under a point in tree coordinates. */
-export function hitTest(layout: TreeLayout, x: number, y: number): { node: number } | { stub: number } | undefined {
-  const L = TREE_LAYOUT;
-  const inside = (bx: number, by: number) => x >= bx && x <= bx + L.nodeWidth && Math.abs(y - by) <= L.nodeHeight / 2;
-  const n = layout.nodes.find((p) => inside(p.x, p.y));
-  if (n) return { node: n.id };
-  const s = layout.stubs.find((p) => inside(p.x, p.y));
-  return s ? { stub: s.parent } : undefined;
-}

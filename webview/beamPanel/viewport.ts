@@ -32,11 +32,6 @@ export function fitView(treeWidth: number, treeHeight: number, width: number, he
   return { scale, x: (width - treeWidth * scale) / 2, y: Math.max(0, (height - treeHeight * scale) / 2) };
 }
 
-/** A view that shows the tree point (tx, ty) at the screen point (px, py), at the same scale. */
-export function centreOn(view: View, tx: number, ty: number, px: number, py: number): View {
-  return { ...view, x: px - tx * view.scale, y: py - ty * view.scale };
-}
-
 /** Labels and scores are drawn only when they can be read. */
 export function detailLevel(scale: number): 'full' | 'label' | 'shape' {
   return scale >= 0.75 ? 'full' : scale >= 0.35 ? 'label' : 'shape';

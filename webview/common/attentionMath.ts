@@ -2,23 +2,13 @@
  * Reductions the panel applies while drawing (no DOM). Pages are [heads, queries, keys] row-major
  * (one layer, as the engine sends them); thumbnails are [layers, heads, q, k].
  */
-
-export type HeadChoice = number | 'mean' | 'max';
+import type { HeadSelector } from '../../protocol/attention';
+import { selectHead } from '../../protocol/heads';
 
 /** The [queries x keys] matrix for one head, or the mean or max over heads. */
-export function headMatrix(page: Float32Array, shape: readonly number[], head: HeadChoice): Float32Array {
+export function headMatrix(page: Float32Array, shape: readonly number[], head: HeadSelector): Float32Array {
   const [H, Q, K] = shape;
-  const size = Q * K;
-  if (typeof head === 'number') {
-    if (head < 0 || head >= H) throw new RangeError(`head ${head} of ${H}`);
-    return page.subarray(head * size, (head + 1) * size);
-  }
-  const out = new Float32Array(size).fill(head === 'max' ? -Infinity : 0);
-  for (let h = 0; h < H; h++) {
-    const base = h * size;
-    for (let i = 0; i < size; i++) out[i] = head === 'max' ? Math.max(out[i], page[base + i]) : out[i] + page[base + i] / H;
-  }
-  return out;
+  return selectHead(page, H, Q * K, head);
 }
 
 /** One [q x k] thumbnail out of [layers, heads, q, k]. */

@@ -7,6 +7,7 @@
  * ('captions'): each word with its map, the captioners side by side (captionView.ts). Opacity and the
  * patch grid only restyle what is already here.
  */
+import type { HeadSelector } from '../../protocol/attention';
 import type { HeadFusion, ImageCaptionResult, ImageExplainResult, ImageMapPayload } from '../../protocol/image';
 import { hostImageSide, ImagePanelState, imagePanelSide, type ImageMapMode as Mode } from '../../protocol/imagePanel';
 import { RpcEndpoint, RpcError } from '../../protocol/rpc';
@@ -18,7 +19,7 @@ import { registerToolkit } from '../common/toolkit';
 import { hostTransport, panelState } from '../common/vscodeApi';
 import { captionView } from './captionView';
 import { offscreenCanvas as offscreen } from './imageCanvas';
-import { argMax, headSlice, inputRgba, mapMax, movePatch, overlayRgba, patchAt, patchToken, percent, tokenPatch, type HeadChoice } from './overlayMath';
+import { argMax, headSlice, inputRgba, mapMax, movePatch, overlayRgba, patchAt, patchToken, percent, tokenPatch } from './overlayMath';
 import { button, dropdown } from '../common/controls';
 
 registerToolkit();
@@ -221,7 +222,7 @@ function patchAttentionView(e: ImageExplainResult): HTMLElement {
   const patches = e.model.patchAttention!;
   const s = state.get();
   const layer = Math.min(s.layer, patches.layers - 1);
-  const head: HeadChoice = typeof s.head === 'number' ? Math.min(s.head, patches.heads - 1) : s.head;
+  const head: HeadSelector = typeof s.head === 'number' ? Math.min(s.head, patches.heads - 1) : s.head;
   const modes: [Mode, string][] = [
     ['attention', 'Attention (layer, head)'],
     ['rollout', 'Attention rollout'],

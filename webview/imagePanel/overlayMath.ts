@@ -6,27 +6,17 @@
  * Axis orders: per-query attention [layers, heads, patches]; maps [rows, cols] row-major;
  * the model input [size, size, 3] HWC in [0, 1]; pixels RGBA row-major.
  */
+import { selectHead } from '../../protocol/heads';
+import type { HeadSelector } from '../../protocol/attention';
 import type { Rgb } from '../common/colormap';
 
-export type HeadChoice = number | 'mean' | 'max';
 
 /** One layer's weights over the patches for one head, or the mean / max over heads. att: [L, H, N]. */
-export function headSlice(att: Float32Array, shape: readonly number[], layer: number, head: HeadChoice): Float32Array {
+export function headSlice(att: Float32Array, shape: readonly number[], layer: number, head: HeadSelector): Float32Array {
   const [L, H, N] = shape;
   if (shape.length !== 3 || att.length !== L * H * N) throw new Error(`attention has shape [${shape.join(', ')}] and ${att.length} values; expected [layers, heads, patches]`);
   if (!(layer >= 0 && layer < L)) throw new RangeError(`layer ${layer} is out of range 0..${L - 1}`);
-  const base = layer * H * N;
-  if (typeof head === 'number') {
-    if (!(head >= 0 && head < H)) throw new RangeError(`head ${head} is out of range 0..${H - 1}`);
-    return att.slice(base + head * N, base + (head + 1) * N);
-  }
-  const out = att.slice(base, base + N);
-  for (let h = 1; h < H; h++) {
-    const off = base + h * N;
-    for (let i = 0; i < N; i++) out[i] = head === 'max' ? Math.max(out[i], att[off + i]) : out[i] + att[off + i];
-  }
-  if (head === 'mean') for (let i = 0; i < N; i++) out[i] /= H;
-  return out;
+  return selectHead(att, H, N, head, layer * H * N);
 }
 
 /** Largest finite value (at least a tiny positive number, so a flat-zero map does not divide by 0). */

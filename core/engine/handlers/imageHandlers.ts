@@ -14,6 +14,7 @@ import { patchAttentionMaps, type ImageMap, type PatchAttention } from '../../ex
 import { decodeImageFile } from '../../image/decodeImage';
 import { resizeRgb } from '../../image/resizeImage';
 import type { ImageModelAccess } from '../../models/modelFamily';
+import { BoundedStore } from '../../util/boundedStore';
 import { requireSurface, type Loaded } from '../../session/loadedModels';
 import type { HandlerContext } from './handlerContext';
 
@@ -66,14 +67,12 @@ async function readImage(file: string, inputSize: number) {
 }
 
 export function registerImageHandlers({ rpc, backendReady, models }: HandlerContext): void {
-  const kept = new Map<number, PatchAttention | undefined>();
-  let nextId = 1;
+  const kept = new BoundedStore<PatchAttention | undefined>(KEPT_EXPLANATIONS, (id) => `explanation ${id} is no longer kept; explain the image again`);
   const load = async (spec: string) => {
     await backendReady();
     return models.get(spec);
   };
   const keptPatchAttention = (explanationId: number): PatchAttention => {
-    if (!kept.has(explanationId)) throw new RpcError('not-found', `explanation ${explanationId} is no longer kept; explain the image again`);
     const p = kept.get(explanationId);
     if (!p) throw new RpcError('unsupported', 'this explanation has no patch attention (the model does not attend over image tokens)');
     return p;
@@ -114,9 +113,7 @@ export function registerImageHandlers({ rpc, backendReady, models }: HandlerCont
     const { image, input } = await readImage(file, access.inputSize);
     const t0 = performance.now();
     const e = (access.explain as NonNullable<ImageModelAccess['explain']>)(input, { headFusion, discardRatio, classIndex, topK });
-    const explanationId = nextId++;
-    kept.set(explanationId, e.patchAttention);
-    while (kept.size > KEPT_EXPLANATIONS) kept.delete(kept.keys().next().value as number);
+    const explanationId = kept.add(e.patchAttention);
     const s = access.inputSize;
     let clsAttention: TensorPayload | undefined;
     if (e.patchAttention) {

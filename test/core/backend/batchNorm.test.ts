@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { fusedBatchNorm } from '../../../core/backend/wasmKernels/batchNorm';
 import { setFastWasmKernelsEnabled } from '../../../core/backend/wasmKernels/replaceKernel';
-import { on, useWasmWithOurKernels } from './kernelTesting';
+import { on } from './kernelTesting';
+import { useEngineBackend } from '../engineBackend';
 
 const EPS = 1e-3;
 const SHAPES: number[][] = [
@@ -47,7 +48,7 @@ function run(shape: number[], relu: boolean, fused: boolean): Float32Array[] {
 }
 
 describe('fused wasm batch norm', () => {
-  useWasmWithOurKernels();
+  useEngineBackend();
   afterEach(() => setFastWasmKernelsEnabled(true));
 
   for (const shape of SHAPES) {

@@ -16,7 +16,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { setFastWasmKernelsEnabled } from '../../../core/backend/wasmKernels/replaceKernel';
 import { oddConvCases, type ConvCase } from './convCases';
-import { on, useWasmWithOurKernels } from './kernelTesting';
+import { on } from './kernelTesting';
+import { useEngineBackend } from '../engineBackend';
 
 const CASES: ConvCase[] = [
   // The forward conv (batch 16+, 3+ input and at most 16 output channels): the VGG model's channel
@@ -53,7 +54,7 @@ async function assertMatchesCpu(c: (typeof CASES)[number]): Promise<void> {
 }
 
 describe('fast wasm Conv2DBackpropFilter', () => {
-  useWasmWithOurKernels();
+  useEngineBackend();
   afterEach(() => setFastWasmKernelsEnabled(true));
 
   for (const c of CASES) {

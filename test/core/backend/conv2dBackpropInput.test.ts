@@ -7,7 +7,8 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { oddConvCases, type ConvCase } from './convCases';
-import { assertReplacesWasmKernelOnly, on, useWasmWithOurKernels } from './kernelTesting';
+import { assertReplacesWasmKernelOnly, on } from './kernelTesting';
+import { useEngineBackend } from '../engineBackend';
 
 const CASES: ConvCase[] = [
   { x: [2, 9, 8, 3], w: [3, 3, 3, 5], stride: 1, pad: 'same' },
@@ -25,7 +26,7 @@ const CASES: ConvCase[] = [
 ];
 
 describe('fast wasm Conv2DBackpropInput', () => {
-  useWasmWithOurKernels();
+  useEngineBackend();
 
   it('is registered for wasm only', () => {
     assertReplacesWasmKernelOnly(tf.Conv2DBackpropInput);

@@ -9,8 +9,9 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { setFastWasmKernelsEnabled } from '../../../core/backend/wasmKernels/replaceKernel';
 import { gelu } from '../../../core/models/vit/layers';
-import { assertReplacesWasmKernelOnly, useWasmWithOurKernels } from './kernelTesting';
-import { maxAbsDiff } from '../image/useWasm';
+import { assertReplacesWasmKernelOnly } from './kernelTesting';
+import { useEngineBackend } from '../engineBackend';
+import { maxAbsDiff } from '../engineBackend';
 
 /** erf(x) and the gradient of sum(gelu(x) * up), with the fast kernels on or off. */
 function run(fast: boolean, make: () => tf.Tensor): { y: Float32Array; g: Float32Array } {
@@ -29,7 +30,7 @@ function run(fast: boolean, make: () => tf.Tensor): { y: Float32Array; g: Float3
 }
 
 describe('fast wasm Erf', () => {
-  useWasmWithOurKernels();
+  useEngineBackend();
 
   it('replaces the stock wasm kernel only', () => {
     assertReplacesWasmKernelOnly(tf.Erf);

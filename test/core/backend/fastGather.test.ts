@@ -6,10 +6,11 @@
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { assertReplacesWasmKernelOnly, on, useWasmWithOurKernels } from './kernelTesting';
+import { assertReplacesWasmKernelOnly, on } from './kernelTesting';
+import { useEngineBackend } from '../engineBackend';
 
 describe('fast wasm GatherV2', () => {
-  useWasmWithOurKernels();
+  useEngineBackend();
 
   it('replaces the stock wasm kernel only', () => {
     assertReplacesWasmKernelOnly(tf.GatherV2);

@@ -7,10 +7,11 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { reductionGroups } from '../../../core/backend/wasmKernels/fastSum';
-import { assertReplacesWasmKernelOnly, on, useWasmWithOurKernels } from './kernelTesting';
+import { assertReplacesWasmKernelOnly, on } from './kernelTesting';
+import { useEngineBackend } from '../engineBackend';
 
 describe('fast wasm Sum and zero-copy Identity', () => {
-  useWasmWithOurKernels();
+  useEngineBackend();
 
   it('are registered for wasm only', () => {
     for (const name of [tf.Sum, tf.Identity]) {

@@ -6,11 +6,12 @@
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { assertReplacesWasmKernelOnly, on, useWasmWithOurKernels } from './kernelTesting';
-import { maxAbsDiff } from '../image/useWasm';
+import { assertReplacesWasmKernelOnly, on } from './kernelTesting';
+import { useEngineBackend } from '../engineBackend';
+import { maxAbsDiff } from '../engineBackend';
 
 describe('fast wasm Tanh', () => {
-  useWasmWithOurKernels();
+  useEngineBackend();
 
   it('replaces the stock wasm kernel only', () => {
     assertReplacesWasmKernelOnly(tf.Tanh);

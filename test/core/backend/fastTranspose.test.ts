@@ -7,10 +7,11 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { reducePermutation, swapGroups } from '../../../core/backend/wasmKernels/fastTranspose';
-import { assertReplacesWasmKernelOnly, on, useWasmWithOurKernels } from './kernelTesting';
+import { assertReplacesWasmKernelOnly, on } from './kernelTesting';
+import { useEngineBackend } from '../engineBackend';
 
 describe('fast wasm Transpose', () => {
-  useWasmWithOurKernels();
+  useEngineBackend();
 
   it('replaces the stock wasm kernel only', () => {
     assertReplacesWasmKernelOnly(tf.Transpose);

@@ -1,21 +1,9 @@
-/** What the tests of our wasm kernels share: the backend set-up, switching backends, and the check
+/** What the tests of our wasm kernels share (beside ../engineBackend.ts): switching backends, and the check
  * that a kernel of ours replaces the stock wasm one and leaves other backends alone. */
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerMissingWasmKernels } from '../../../core/backend/wasmKernels';
 import { REPLACED_BY_US, type MarkedKernelConfig } from '../../../core/backend/wasmKernels/replaceKernel';
-
-/** Registers our kernels and runs the suite on wasm (cpu again afterwards). */
-export function useWasmWithOurKernels(): void {
-  before(async () => {
-    registerMissingWasmKernels();
-    await tf.setBackend('wasm');
-  });
-  after(async () => {
-    await tf.setBackend('cpu');
-  });
-}
 
 /** Runs `fn` on backend `name`. */
 export async function on<T>(name: 'cpu' | 'wasm', fn: () => T): Promise<T> {

@@ -7,7 +7,8 @@
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { assertReplacesWasmKernelOnly, on, useWasmWithOurKernels } from './kernelTesting';
+import { assertReplacesWasmKernelOnly, on } from './kernelTesting';
+import { useEngineBackend } from '../engineBackend';
 
 type Shape4 = [number, number, number, number];
 const CASES: { x: Shape4; size: number | [number, number]; stride: number | [number, number]; pad: 'same' | 'valid' }[] = [
@@ -33,7 +34,7 @@ const FILLS = {
 };
 
 describe('fast wasm MaxPoolGrad', () => {
-  useWasmWithOurKernels();
+  useEngineBackend();
 
   it('is registered for wasm only', () => {
     assertReplacesWasmKernelOnly(tf.MaxPoolGrad);

@@ -3,6 +3,7 @@
  * standard embedding and conv2d layers train unchanged on wasm.
  */
 import * as assert from 'node:assert/strict';
+import { maxAbsDiff } from '../engineBackend';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerMissingWasmKernels } from '../../../core/backend/wasmKernels';
@@ -14,12 +15,6 @@ async function onBackend<T>(name: 'cpu' | 'wasm', fn: () => T): Promise<T> {
   return fn();
 }
 
-function maxAbsDiff(a: Float32Array | Int32Array | Uint8Array, b: Float32Array | Int32Array | Uint8Array): number {
-  assert.equal(a.length, b.length, 'gradient sizes differ');
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 /** Runs `grads` on both backends from the same seeded inputs and compares every gradient. */
 async function compareGradients(makeGrads: () => tf.Tensor[]): Promise<void> {

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { attentionCommand } from '../../../core/cli/commands/attentionCommand';
 import { decodeCommand } from '../../../core/cli/commands/decodeCommand';
-import { useWasm } from '../models/transformer/wasmBackend';
+import { useEngineBackend } from '../engineBackend';
 
 const RNN = 'demo:rnn-seq2seq-reverse';
 
@@ -23,7 +23,7 @@ function rowSums(weights: number[][][][]): number[] {
 
 describe('CLI: decode and attention with an RNN seq2seq checkpoint', function () {
   this.timeout(60_000);
-  before(useWasm);
+  useEngineBackend();
 
   it('decode: beam search with its tree and each hypothesis\'s alignment over the source; greedy agrees with the best', async () => {
     const beam = (await json(decodeCommand, { checkpoint: RNN, beam: '3', tree: true }, 'attention')) as {

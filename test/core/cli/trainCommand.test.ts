@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { trainCommand } from '../../../core/cli/commands/trainCommand';
-import { useWasm } from '../models/transformer/wasmBackend';
+import { useEngineBackend } from '../engineBackend';
 
 async function quietly(fn: () => Promise<number>): Promise<{ code: number; out: string }> {
   const log = console.log;
@@ -24,7 +24,7 @@ async function quietly(fn: () => Promise<number>): Promise<{ code: number; out: 
 
 describe('CLI: train with an image model', function () {
   this.timeout(120_000);
-  before(useWasm);
+  useEngineBackend();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ad-cli-train-'));
 
   it('trains a tiny ViT on scenes into a run folder, with the image options (--lr, --image-size, --patch-size)', async () => {

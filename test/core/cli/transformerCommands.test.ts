@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { attentionCommand, parseAblate } from '../../../core/cli/commands/attentionCommand';
 import { decodeCommand } from '../../../core/cli/commands/decodeCommand';
 import { trainCommand } from '../../../core/cli/commands/trainCommand';
-import { useWasm } from '../models/transformer/wasmBackend';
+import { useEngineBackend } from '../engineBackend';
 
 async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
   const log = console.log;
@@ -30,7 +30,7 @@ async function capture(fn: () => Promise<number>): Promise<{ code: number; out: 
 
 describe('transformer: CLI subcommands', function () {
   this.timeout(60_000);
-  before(useWasm);
+  useEngineBackend();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ad-cli-'));
   const run = path.join(dir, 'run');
 

@@ -7,7 +7,7 @@ import { checkTree, lengthPenalty, type SearchTree } from '../../../core/decodin
 import { transformerStepModel } from '../../../core/models/transformer/stepModel';
 import { Transformer } from '../../../core/models/transformer/transformer';
 import { EOS } from '../../../core/text/tokenizer';
-import { useWasm } from '../models/transformer/wasmBackend';
+import { useEngineBackend } from '../engineBackend';
 
 const V = 10;
 
@@ -16,7 +16,7 @@ function model(seed: number): Transformer {
 }
 
 describe('decoding: beam search', () => {
-  before(useWasm);
+  useEngineBackend();
 
   for (const [beamSize, alpha, seed] of [
     [2, 0.6, 1],

@@ -4,7 +4,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { attentionRollout, attentionRolloutRow, clsPatchMap, discardWeakest, fuseHeads, gradientRollout, gradientRolloutRow } from '../../../core/explain/attentionRollout';
-import { maxAbsDiff } from '../image/useWasm';
+import { maxAbsDiff } from '../engineBackend';
 
 // [L=2, H=2, T=3, T=3]; every row sums to 1.
 const A = Float32Array.from([

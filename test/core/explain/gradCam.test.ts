@@ -2,10 +2,10 @@
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { gradCam } from '../../../core/explain/gradCam';
-import { maxAbsDiff, useWasmBackend } from '../image/useWasm';
+import { maxAbsDiff, useEngineBackend } from '../engineBackend';
 
 describe('Grad-CAM', () => {
-  useWasmBackend();
+  useEngineBackend();
 
   // Activations [1, 2, 2, 2]: channel 0 = [[1, 2], [3, 4]], channel 1 = [[2, 1], [1, 0]].
   const act = () => tf.tensor4d([1, 2, 2, 1, 3, 1, 4, 0], [1, 2, 2, 2]);

@@ -13,7 +13,7 @@ import { VGG_EVALUATION_MAPS } from '../../../core/models/vggAttention/explain';
 import { VIT_EVALUATION_MAPS } from '../../../core/models/vit/explain';
 import { CLASSIFIERS } from './classifiers';
 import { loadImageModel } from '../../../core/imageClassifiers/imageCheckpoint';
-import { useWasmBackend } from '../image/useWasm';
+import { useEngineBackend } from '../engineBackend';
 import { repoRoot } from '../../repoRoot';
 
 const CHECKPOINTS = path.join(repoRoot, 'demo', 'checkpoints');
@@ -21,7 +21,7 @@ const HELD_OUT = 500;
 
 describe('image demo checkpoints: quality bars on 500 held-out scenes', function () {
   this.timeout(240_000);
-  useWasmBackend();
+  useEngineBackend();
 
   for (const [name, mapTypes, kind] of [
     ['vit-scenes', VIT_EVALUATION_MAPS, CLASSIFIERS.vit],

@@ -5,14 +5,14 @@ import { RpcError } from '../../../protocol/rpc';
 import { ImageExplainer } from '../../../core/imageClassifiers/imageExplainer';
 import { VitModel } from '../../../core/models/vit/vit';
 import { VggAttentionModel } from '../../../core/models/vggAttention/vggAttention';
-import { useWasmBackend } from '../image/useWasm';
+import { useEngineBackend } from '../engineBackend';
 import { repoRoot } from '../../repoRoot';
 
 const IMAGES = path.join(repoRoot, 'demo', 'workspace', 'images');
 const CLASSES = ['circle', 'square', 'triangle', 'cross', 'ring'];
 
 describe('image explainer', () => {
-  useWasmBackend();
+  useEngineBackend();
 
   it('ViT: probabilities, rollout maps over the patch grid, raw attention [L, H, T, T]', async () => {
     const explainer = ImageExplainer.fromModel(new VitModel({ dim: 16, depth: 2, heads: 2, mlpDim: 32 }), CLASSES);

@@ -18,7 +18,7 @@ import type { ImageModel } from '../../../core/imageClassifiers/imageModel';
 import type { ImageModelKind } from './classifiers';
 import { IMAGE_ADAM, learningRateAt, sceneBatch, trainImageModel } from '../../../core/imageClassifiers/imageTraining';
 import { Adam, clipByGlobalNorm, globalNorm } from '../../../core/training/adam';
-import { maxAbsDiff, useWasmBackend } from '../image/useWasm';
+import { maxAbsDiff, useEngineBackend } from '../engineBackend';
 
 const CONFIGS: Record<ImageModelKind, Record<string, unknown>> = {
   vit: { imageSize: 32, patchSize: 8, dim: 16, depth: 2, heads: 2, mlpDim: 32, seed: 1 },
@@ -80,7 +80,7 @@ function withFastKernels<T>(fast: boolean, body: () => T): T {
 }
 
 describe('image training optimizer: the engine Adam against tf.train.adam', () => {
-  useWasmBackend();
+  useEngineBackend();
 
   for (const fast of [true, false]) {
     it(`fed the same gradients (clipped by global norm 1), 5 steps leave every weight within 1e-6 (${fast ? 'fused kernels' : 'tfjs ops'})`, () =>

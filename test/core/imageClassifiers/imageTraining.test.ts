@@ -5,7 +5,7 @@ import { generateScenes } from '../../../core/data/scenes/scenes';
 import { createImageModel } from './classifiers';
 import type { ImageModelKind } from './classifiers';
 import { learningRateAt, sceneBatch, trainImageModel } from '../../../core/imageClassifiers/imageTraining';
-import { useWasmBackend } from '../image/useWasm';
+import { useEngineBackend } from '../engineBackend';
 
 const CONFIGS: Record<ImageModelKind, Record<string, unknown>> = {
   vit: { imageSize: 32, patchSize: 8, dim: 32, depth: 2, heads: 2, mlpDim: 64, seed: 1 },
@@ -13,7 +13,7 @@ const CONFIGS: Record<ImageModelKind, Record<string, unknown>> = {
 };
 
 describe('image model training (smoke)', () => {
-  useWasmBackend();
+  useEngineBackend();
 
   for (const kind of ['vit', 'vgg-attention'] as const) {
     it(`${kind}: 25 steps on a fixed batch of 16 scenes lower the loss by a third`, async () => {

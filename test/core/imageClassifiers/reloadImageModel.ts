@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadImageModel, saveImageModel } from '../../../core/imageClassifiers/imageCheckpoint';
 import type { ImageModel } from '../../../core/imageClassifiers/imageModel';
-import { maxAbsDiff } from '../image/useWasm';
+import { maxAbsDiff } from '../engineBackend';
 import { CLASSIFIERS, type ImageModelKind } from './classifiers';
 
 /**

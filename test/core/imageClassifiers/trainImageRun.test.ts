@@ -10,10 +10,10 @@ import { CLASSIFIERS, type ImageModelKind } from './classifiers';
 import { trainImageRun, type ImageRunArgs } from '../../../core/imageClassifiers/trainImageRun';
 import { CHECKPOINTS_DIR, checkpointDirName } from '../../../protocol/runFolder/format';
 import { readMetrics } from '../../../core/training/runWriter';
-import { useWasmBackend } from '../image/useWasm';
+import { useEngineBackend } from '../engineBackend';
 
 describe('image training runs', () => {
-  useWasmBackend();
+  useEngineBackend();
 
   it('writes config, metrics, status and checkpoints; a resumed run continues the step count', async () => {
     const dir = path.join(mkdtempSync(path.join(tmpdir(), 'image-run-')), 'run');

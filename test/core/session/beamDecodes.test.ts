@@ -18,7 +18,7 @@ import { EOS, Tokenizer } from '../../../core/text/tokenizer';
 import { engineSide, hostSide, type EngineInfo } from '../../../protocol/engine';
 import { RpcEndpoint, type RpcError } from '../../../protocol/rpc';
 import { transportPair } from '../../protocol/fakeTransport';
-import { useWasm } from '../models/transformer/wasmBackend';
+import { useEngineBackend } from '../engineBackend';
 import { saveImageModel } from '../../../core/imageClassifiers/imageCheckpoint';
 import { VitModel } from '../../../core/models/vit/vit';
 
@@ -32,6 +32,7 @@ async function savedModel(kind: 'seq2seq' | 'lm'): Promise<string> {
 }
 
 describe('beam requests (engine side)', () => {
+  useEngineBackend();
   let seq2seq: string;
   let lm: string;
   let host: RpcEndpoint<typeof hostSide.requests, typeof hostSide.events, typeof engineSide.requests, typeof engineSide.events>;
@@ -39,7 +40,6 @@ describe('beam requests (engine side)', () => {
   const settings = { beamSize: 4, alpha: 0.6, maxTokens: 8 };
 
   before(async () => {
-    await useWasm();
     seq2seq = await savedModel('seq2seq');
     lm = await savedModel('lm');
     const { a, b } = transportPair();

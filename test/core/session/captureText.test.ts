@@ -13,7 +13,7 @@ import { saveTransformer } from '../../../core/models/transformer/checkpoint';
 import { Transformer } from '../../../core/models/transformer/transformer';
 import { Tokenizer } from '../../../core/text/tokenizer';
 import { RpcError } from '../../../protocol/rpc';
-import { useWasm } from '../models/transformer/wasmBackend';
+import { useEngineBackend } from '../engineBackend';
 import { saveImageModel } from '../../../core/imageClassifiers/imageCheckpoint';
 import { VitModel } from '../../../core/models/vit/vit';
 
@@ -27,11 +27,11 @@ async function savedModel(kind: 'seq2seq' | 'lm'): Promise<string> {
 }
 
 describe('text attention (engine side)', () => {
+  useEngineBackend();
   let seq2seqDir: string;
   let lmDir: string;
   const models = new LoadedModels();
   before(async () => {
-    await useWasm();
     seq2seqDir = await savedModel('seq2seq');
     lmDir = await savedModel('lm');
   });

@@ -6,10 +6,10 @@ import { saveImageModel } from '../../../core/imageClassifiers/imageCheckpoint';
 import { VggAttentionModel } from '../../../core/models/vggAttention/vggAttention';
 import { LoadedModels } from '../../../core/session/loadedModels';
 import { RpcError } from '../../../protocol/rpc';
-import { useWasmBackend } from '../image/useWasm';
+import { useEngineBackend } from '../engineBackend';
 
 describe('loaded models: the one cache of every family', () => {
-  useWasmBackend();
+  useEngineBackend();
 
   it('loads a checkpoint once, reloads it when it changes, and does not cache failures', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cache-'));

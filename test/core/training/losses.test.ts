@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Adam, clipByGlobalNorm, globalNorm } from '../../../core/training/adam';
 import { labelSmoothedLoss } from '../../../core/training/labelSmoothing';
 import { warmupLearningRate } from '../../../core/training/schedule';
-import { useWasm } from '../models/transformer/wasmBackend';
+import { useEngineBackend } from '../engineBackend';
 
 /** KL(q || softmax(logits)) averaged over non-pad rows, computed directly. */
 function directKl(logits: number[][], targets: number[], eps: number): number {
@@ -27,7 +27,7 @@ function directKl(logits: number[][], targets: number[], eps: number): number {
 }
 
 describe('training: loss, optimiser, schedule', () => {
-  before(useWasm);
+  useEngineBackend();
 
   for (const eps of [0, 0.1, 0.3]) {
     it(`label-smoothed KL equals the direct computation (smoothing ${eps}), pad rows ignored`, () => {

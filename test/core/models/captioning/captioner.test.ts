@@ -21,7 +21,7 @@ import { Rng } from '../../../../core/util/rng';
 import { EOS } from '../../../../core/text/tokenizer';
 import { Adam } from '../../../../core/training/adam';
 import { trainStep } from '../../../../core/training/trainLoop';
-import { maxAbsDiff, useWasm } from '../transformer/wasmBackend';
+import { maxAbsDiff, useEngineBackend } from '../../engineBackend';
 
 const tokenizer = captionTokenizer();
 const SCENES = generateScenes(SCENE_SETS.train, 0, 4, { size: 32 });
@@ -33,7 +33,7 @@ function model(attention: CaptionAttention, seed = 1): Captioner {
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 describe('captioner', () => {
-  before(useWasm);
+  useEngineBackend();
 
   it('every scene caption encodes with the caption tokenizer', () => {
     for (const s of generateScenes(SCENE_SETS.heldOut, 0, 50, { size: 32 })) assert.equal(tokenizer.decode(tokenizer.encode(s.caption)), s.caption);

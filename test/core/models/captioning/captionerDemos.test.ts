@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { generateScenes, SCENE_SETS } from '../../../../core/data/scenes/scenes';
 import { loadCaptioner } from '../../../../core/models/captioning/checkpoint';
 import { evaluateCaptioner, type CaptionEvalResult } from '../../../../core/models/captioning/evaluateCaptioner';
-import { useWasm } from '../transformer/wasmBackend';
+import { useEngineBackend } from '../../engineBackend';
 import { repoRoot } from '../../../repoRoot';
 
 const CHECKPOINTS = path.join(repoRoot, 'demo', 'checkpoints');
@@ -52,7 +52,7 @@ function assertMapsSumToOne(e: CaptionEvalResult): void {
 
 describe('captioner demo checkpoints: quality bars on 500 held-out scenes', function () {
   this.timeout(300_000);
-  before(useWasm);
+  useEngineBackend();
 
   describe('captioner-soft-scenes', () => {
     const evaluate = evaluateDemo('captioner-soft-scenes');

@@ -12,12 +12,12 @@ import { EOS } from '../../../../core/text/tokenizer';
 import { evaluateCaptioner, namedObjects } from '../../../../core/models/captioning/evaluateCaptioner';
 import { readMetrics } from '../../../../core/training/runWriter';
 import { trainRun } from '../../../../core/runs/trainRun';
-import { useWasm } from '../transformer/wasmBackend';
+import { useEngineBackend } from '../../engineBackend';
 
 describe('captioner runs', () => {
+  useEngineBackend();
   let dir: string;
   before(async () => {
-    await useWasm();
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'captioner-'));
   });
   after(() => fs.rm(dir, { recursive: true, force: true }));

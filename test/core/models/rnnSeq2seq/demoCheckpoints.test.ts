@@ -11,7 +11,7 @@ import { captureRnnAttention, evaluateRnnSeq2seq, loadRnnSeq2seq, rnnAlignmentSh
 import { resolveCheckpoint } from '../../../../core/checkpoint/resolveCheckpoint';
 import { getTask } from '../../../../core/data/tasks';
 import { DEMO_EVAL_EXAMPLES, DEMO_EVAL_SEED } from '../../../../demo/textDemos';
-import { useWasm } from '../transformer/wasmBackend';
+import { useEngineBackend } from '../../engineBackend';
 
 const bars = [
   { demo: 'rnn-seq2seq-reverse', task: 'reverse', exact: 0.99, mirrored: 0.95 },
@@ -28,7 +28,7 @@ function worstRowSum(shape: number[], data: Float32Array): number {
 
 describe('rnn seq2seq: committed demo checkpoints', function () {
   this.timeout(180_000);
-  before(useWasm);
+  useEngineBackend();
 
   for (const b of bars) {
     it(`${b.demo}: >= ${b.exact * 100}% exact match on ${DEMO_EVAL_EXAMPLES} held-out examples${b.mirrored ? `, alignment on the mirrored position >= ${b.mirrored * 100}%` : ''}; rows sum to 1; under 5 MB`, async () => {

@@ -13,7 +13,7 @@ import { RnnSeq2seq } from '../../../../core/models/rnnSeq2seq/rnnSeq2seq';
 import { rnnStepModel } from '../../../../core/models/rnnSeq2seq/stepModel';
 import { padIds } from '../../../../core/nn/padding';
 import { BOS, EOS } from '../../../../core/text/tokenizer';
-import { maxAbsDiff, useWasm } from '../transformer/wasmBackend';
+import { maxAbsDiff, useEngineBackend } from '../../engineBackend';
 
 const V = 11;
 const CONFIGS: { cell: RecurrentKind; score: ScoreKind }[] = [
@@ -41,7 +41,7 @@ const TARGETS = [
 ];
 
 describe('rnn seq2seq', () => {
-  before(useWasm);
+  useEngineBackend();
 
   for (const { cell, score } of CONFIGS) {
     describe(`${cell} + ${score}`, () => {

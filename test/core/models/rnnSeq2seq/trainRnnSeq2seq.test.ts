@@ -15,14 +15,14 @@ import type { TrainableModel } from '../../../../protocol/training';
 import { reverseTask } from '../../../../core/data/tasks/symbolTasks';
 import { datasetFromTask } from '../../../../core/data/tasks/task';
 import { BOS } from '../../../../core/text/tokenizer';
-import { maxAbsDiff, useWasm } from '../transformer/wasmBackend';
+import { maxAbsDiff, useEngineBackend } from '../../engineBackend';
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 describe('rnn seq2seq training', () => {
+  useEngineBackend();
   let dir: string;
   before(async () => {
-    await useWasm();
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'rnn-seq2seq-'));
   });
   after(() => fs.rm(dir, { recursive: true, force: true }));

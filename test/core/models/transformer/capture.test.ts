@@ -10,7 +10,7 @@ import { captureAttention, encodeSource } from '../../../../core/models/transfor
 import { padIds } from '../../../../core/nn/padding';
 import { Transformer } from '../../../../core/models/transformer/transformer';
 import { Tokenizer } from '../../../../core/text/tokenizer';
-import { maxAbsDiff, useWasm } from './wasmBackend';
+import { maxAbsDiff, useEngineBackend } from '../../engineBackend';
 
 function bundle(kind: 'seq2seq' | 'lm' = 'seq2seq'): TransformerBundle {
   const src = Tokenizer.fit('char', ['abcdefgh']);
@@ -22,7 +22,7 @@ function bundle(kind: 'seq2seq' | 'lm' = 'seq2seq'): TransformerBundle {
 const isInvalid = (re: RegExp) => (e: unknown) => e instanceof RpcError && e.code === 'invalid-input' && re.test(e.message);
 
 describe('transformer: attention capture API', () => {
-  before(useWasm);
+  useEngineBackend();
 
   it('captures every map with [layers, heads, queries, keys] and token labels on both axes', () => {
     const b = bundle();

@@ -12,7 +12,7 @@ import { captureAttention } from '../../../../core/models/transformer/capture';
 import { getTask } from '../../../../core/data/tasks';
 import { crossAttentionAlignment, evaluateSeq2Seq } from '../../../../core/training/evaluate';
 import { DEMO_EVAL_EXAMPLES, DEMO_EVAL_SEED } from '../../../../demo/textDemos';
-import { useWasm } from './wasmBackend';
+import { useEngineBackend } from '../../engineBackend';
 
 const bars = [
   { demo: 'transformer-reverse', task: 'reverse', exact: 0.99, mirrored: 0.95 },
@@ -22,7 +22,7 @@ const bars = [
 
 describe('transformer: committed demo checkpoints', function () {
   this.timeout(120_000);
-  before(useWasm);
+  useEngineBackend();
 
   for (const b of bars) {
     it(`${b.demo}: >= ${b.exact * 100}% exact match on ${DEMO_EVAL_EXAMPLES} held-out examples${b.mirrored ? `, mirrored cross-attention >= ${b.mirrored * 100}%` : ''}; under 2 MB`, async () => {

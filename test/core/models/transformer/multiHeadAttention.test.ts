@@ -9,7 +9,7 @@ import { createMha, multiHeadAttention, projectKeyValue, type MhaWeights } from 
 import { ParamStore } from '../../../../core/nn/paramStore';
 import { sinusoidalTable } from '../../../../core/models/transformer/positionalEncoding';
 import { Rng } from '../../../../core/util/rng';
-import { maxAbsDiff, useWasm } from './wasmBackend';
+import { maxAbsDiff, useEngineBackend } from '../../engineBackend';
 
 type Mat = number[][];
 
@@ -55,7 +55,7 @@ function direct(w: MhaWeights, q: Mat, kv: Mat, allowed: (t: number, s: number) 
 }
 
 describe('transformer: multi-head attention', () => {
-  before(useWasm);
+  useEngineBackend();
 
   const cases = [
     { name: 'self-attention, no mask', B: 2, T: 5, S: 5, D: 16, H: 4, mask: 'none' },

@@ -15,7 +15,7 @@ import { latestCheckpoint } from '../../../../core/checkpoint/runCheckpoints';
 import { reverseTask } from '../../../../core/data/tasks/symbolTasks';
 import { datasetFromTask } from '../../../../core/data/tasks/task';
 import { trainTransformer, type TrainProgress, type TrainTransformerArgs } from '../../../../core/models/transformer/trainTransformer';
-import { useWasm } from './wasmBackend';
+import { useEngineBackend } from '../../engineBackend';
 
 const tiny: TrainTransformerArgs = {
   dataset: datasetFromTask(reverseTask({ minLength: 2, maxLength: 5, alphabet: 'abcdef' })),
@@ -33,7 +33,7 @@ const status = (dir: string) => JSON.parse(readFileSync(path.join(dir, STATUS_JS
 
 describe('training: trainTransformer', function () {
   this.timeout(120_000);
-  before(useWasm);
+  useEngineBackend();
 
   it('loss falls on a tiny reverse task; progress reports step, loss, accuracy, speed, ETA; no tensor leaks', async () => {
     const progress: TrainProgress[] = [];

@@ -11,7 +11,7 @@ import { transformerStepModel } from '../../../../core/models/transformer/stepMo
 import { padIds } from '../../../../core/nn/padding';
 import { Transformer } from '../../../../core/models/transformer/transformer';
 import { BOS, EOS } from '../../../../core/text/tokenizer';
-import { maxAbsDiff, useWasm } from './wasmBackend';
+import { maxAbsDiff, useEngineBackend } from '../../engineBackend';
 
 const V = 12;
 const seq2seq = () => new Transformer({ sourceVocabSize: V, targetVocabSize: V, dModel: 16, heads: 4, dFF: 32, encoderLayers: 2, decoderLayers: 2, maxLength: 16 }, 7);
@@ -43,7 +43,7 @@ function greedyFull(model: Transformer, source: number[] | null, steps: number):
 }
 
 describe('transformer: model', () => {
-  before(useWasm);
+  useEngineBackend();
 
   it('returns attention of the documented shapes; rows sum to 1; causal and padding zeros hold', () => {
     const m = seq2seq();

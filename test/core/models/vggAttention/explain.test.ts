@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { gateProduct } from '../../../../core/models/vggAttention/explain';
-import { maxAbsDiff } from '../../image/useWasm';
+import { maxAbsDiff } from '../../engineBackend';
 
 describe('VGG gate product', () => {
   it('multiplies each pool3 cell by the pool4 cell that covers it and renormalises', () => {

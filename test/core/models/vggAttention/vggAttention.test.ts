@@ -4,13 +4,13 @@ import { explainVggBatch } from '../../../../core/models/vggAttention/explain';
 import { ParamStore } from '../../../../core/nn/paramStore';
 import { addGateParams, attentionGate } from '../../../../core/models/vggAttention/attentionGate';
 import { VggAttentionModel } from '../../../../core/models/vggAttention/vggAttention';
-import { maxAbsDiff, useWasmBackend } from '../../image/useWasm';
+import { maxAbsDiff, useEngineBackend } from '../../engineBackend';
 import { assertReloadsExactly } from '../../imageClassifiers/reloadImageModel';
 
 const SMALL = { imageSize: 64, widthMultiplier: 1 / 16, numClasses: 5, seed: 5 };
 
 describe('VGG-16 with attention gates', () => {
-  useWasmBackend();
+  useEngineBackend();
 
   it('has the VGG-16 layout: 13 convs in 5 blocks, gates on blocks 3 and 4 (conv3_3, conv4_3 by default)', () => {
     const model = new VggAttentionModel(SMALL);

@@ -2,13 +2,13 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { explainVitBatch } from '../../../../core/models/vit/explain';
 import { VitModel } from '../../../../core/models/vit/vit';
-import { maxAbsDiff, useWasmBackend } from '../../image/useWasm';
+import { maxAbsDiff, useEngineBackend } from '../../engineBackend';
 import { assertReloadsExactly } from '../../imageClassifiers/reloadImageModel';
 
 const TINY = { imageSize: 32, patchSize: 8, dim: 16, depth: 2, heads: 2, mlpDim: 32, numClasses: 5, seed: 3 };
 
 describe('ViT', () => {
-  useWasmBackend();
+  useEngineBackend();
 
   it('captures attention [layers, heads, 1+N, 1+N] whose rows sum to 1, without changing the logits', () => {
     const model = new VitModel(TINY);

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { LAYER_NORM, LAYER_NORM_GRAD } from '../../../../core/backend/wasmKernels/layerNorm';
 import { setFastWasmKernelsEnabled } from '../../../../core/backend/wasmKernels/replaceKernel';
 import { VitModel } from '../../../../core/models/vit/vit';
-import { useWasmBackend } from '../../image/useWasm';
+import { useEngineBackend } from '../../engineBackend';
 
 const TINY = { imageSize: 32, patchSize: 8, dim: 16, depth: 2, heads: 2, mlpDim: 32, numClasses: 5, seed: 3 };
 const TOLERANCE = 1e-5;
@@ -42,7 +42,7 @@ async function lossAndGrads(fast: boolean): Promise<Result> {
 }
 
 describe('ViT on the shared layer norm', () => {
-  useWasmBackend();
+  useEngineBackend();
 
   it('logits and every weight gradient equal the tfjs-op layer norm within 1e-5, on the fused kernels', async () => {
     const fused = await lossAndGrads(true);
