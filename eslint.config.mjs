@@ -1,10 +1,12 @@
 // Lint rules that guard the architecture, not just style:
 // - core/ and webview/ never import vscode (core runs without VS Code; webviews run in a browser);
 // - webview/ never imports tfjs (the engine computes; panels render);
-// - no committed .only in tests.
+// - no committed .only in tests;
+// - the layers of scripts/lint/layers.mjs: which folder may import which (docs/architecture.md).
 import eslint from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import { layersPlugin } from './scripts/lint/layers.mjs';
 
 const noVscode = { name: 'vscode', message: 'core/ and webview/ must not depend on VS Code; go through protocol/.' };
 
@@ -21,6 +23,11 @@ export default tseslint.config(
         { object: 'it', property: 'only', message: 'Do not commit .only.' },
       ],
     },
+  },
+  {
+    files: ['core/**/*.ts', 'protocol/**/*.ts', 'extension/**/*.ts', 'webview/**/*.ts'],
+    plugins: { layers: layersPlugin },
+    rules: { 'layers/imports': 'error' },
   },
   {
     files: ['core/**/*.ts', 'protocol/**/*.ts'],

@@ -4,7 +4,7 @@
  */
 import { saveTransformer } from '../core/models/transformer/checkpoint';
 import { getTask } from '../core/data/tasks';
-import { crossAttentionAlignment, evaluateSeq2Seq } from '../core/training/evaluate';
+import { crossAttentionAlignment, evaluateSeq2Seq } from '../core/models/transformer/evaluate';
 import { trainTransformer, type ModelShape } from '../core/models/transformer/trainTransformer';
 import type { DemoSpec } from './demos';
 import { textDemo } from './textDemos';

@@ -1,16 +1,14 @@
 /**
  * Held-out evaluation of the seq2seq models (Transformer, RNN seq2seq): batched greedy decoding
  * (exact match), and the share of target tokens whose teacher-forced attention peaks on the
- * expected source position. Each model gives its step model and its peaks; the loops are shared.
+ * expected source position. Each model gives its step model and its peaks (Seq2seqEvaluable); the
+ * loops are shared.
  */
 import * as tf from '@tensorflow/tfjs';
 import { greedyDecode } from '../decoding/greedy';
 import type { StepModel } from '../decoding/stepModel';
-import type { TransformerBundle } from '../models/transformer/checkpoint';
-import { transformerStepModel } from '../models/transformer/stepModel';
 import { padIds } from '../nn/padding';
 import { BOS, type Tokenizer } from '../text/tokenizer';
-import { RpcError } from '../../protocol/rpc';
 import type { TextPair } from '../text/corpus';
 
 export interface EvalResult {
@@ -93,31 +91,4 @@ export function alignmentShare(m: Seq2seqEvaluable, pairs: readonly TextPair[], 
     });
   }
   return { share: tokens ? hits / tokens : 0, tokens };
-}
-
-/** A Transformer encoder-decoder for evaluation; its peaks are the last layer's cross-attention, mean of heads. */
-function transformerEvaluable(bundle: TransformerBundle, what: string): Seq2seqEvaluable {
-  const { model, sourceTokenizer, targetTokenizer } = bundle;
-  if (!sourceTokenizer || model.config.kind !== 'seq2seq') throw new RpcError('unsupported', `${what} needs an encoder-decoder model`);
-  return {
-    sourceTokenizer,
-    targetTokenizer,
-    maxLength: model.config.maxLength,
-    stepModel: (rows) => transformerStepModel(model, rows),
-    attentionPeaks: (source, targetIn) => {
-      const fwd = model.forward(source, targetIn);
-      const peak = tf.tidy(() => (fwd.cross[fwd.cross.length - 1].mean(1) as tf.Tensor3D).argMax(-1)); // [B, T]
-      const peaks = peak.dataSync() as Int32Array;
-      tf.dispose([peak, fwd.logits, ...fwd.encoderSelf, ...fwd.decoderSelf, ...fwd.cross]);
-      return peaks;
-    },
-  };
-}
-
-export function evaluateSeq2Seq(bundle: TransformerBundle, pairs: readonly TextPair[], batchSize = 100): EvalResult {
-  return exactMatch(transformerEvaluable(bundle, 'exact-match evaluation'), pairs, batchSize);
-}
-
-export function crossAttentionAlignment(bundle: TransformerBundle, pairs: readonly TextPair[], expected: (i: number, sourceLength: number) => number, batchSize = 100): AlignmentResult {
-  return alignmentShare(transformerEvaluable(bundle, 'cross-attention alignment'), pairs, expected, batchSize);
 }

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { RpcError } from '../../../protocol/rpc';
 import type { AttentionMap } from '../../models/modelFamily';
-import type { AttentionKind, HeadRef } from '../../models/transformer/transformer';
+import type { AttentionKind, HeadRef } from '../../../protocol/attention';
 import type { CliCommand } from '../cliCommand';
 import { checkKnown, loadTextModelFrom, sourceIdsOf } from './textCheckpoint';
 

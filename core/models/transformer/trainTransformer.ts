@@ -14,7 +14,7 @@ import { RunWriter } from '../../training/runWriter';
 import type { Rng } from '../../util/rng';
 import type { Seq2SeqDataset, TextPair } from '../../data/tasks/task';
 import { Tokenizer, type TokenizerKind } from '../../text/tokenizer';
-import { evaluateSeq2Seq } from '../../training/evaluate';
+import { evaluateSeq2Seq } from './evaluate';
 import { labelSmoothedLoss } from '../../training/labelSmoothing';
 import type { RunLoopArgs } from '../../training/runLoopArgs';
 import { warmupLearningRate } from '../../training/schedule';

@@ -10,7 +10,7 @@ import { resolveCheckpoint } from '../../../../core/checkpoint/resolveCheckpoint
 import { loadTransformerFrom } from '../../../../core/models/transformer/checkpoint';
 import { captureAttention } from '../../../../core/models/transformer/capture';
 import { getTask } from '../../../../core/data/tasks';
-import { crossAttentionAlignment, evaluateSeq2Seq } from '../../../../core/training/evaluate';
+import { crossAttentionAlignment, evaluateSeq2Seq } from '../../../../core/models/transformer/evaluate';
 import { DEMO_EVAL_EXAMPLES, DEMO_EVAL_SEED } from '../../../../demo/textDemos';
 import { useEngineBackend } from '../../engineBackend';
 
