@@ -2,7 +2,9 @@
  * RNN seq2seq demo checkpoints (Bahdanau attention): reverse and dates, trained from scratch with
  * fixed seeds (textDemos.ts trains, evaluates and saves them).
  */
-import { evaluateRnnSeq2seq, rnnAlignmentShare, saveRnnSeq2seq, trainRnnSeq2seq } from '../core/models/rnnSeq2seq';
+import { saveRnnSeq2seq } from '../core/models/rnnSeq2seq/checkpoint';
+import { evaluateRnnSeq2seq, rnnAlignmentShare } from '../core/models/rnnSeq2seq/evaluate';
+import { trainRnnSeq2seq } from '../core/models/rnnSeq2seq/trainRnnSeq2seq';
 import type { RnnModelShape } from '../core/models/rnnSeq2seq/trainRnnSeq2seq';
 import { getTask } from '../core/data/tasks';
 import type { DemoSpec } from './demos';

@@ -7,9 +7,17 @@ import { AttentionKind, CaptureResult, HeadRef, ModelSpec } from './attention';
 import type { EventSchemas, RequestSchemas, Side } from './rpc';
 import { TensorPayload } from './tensor';
 
-/** What the panel shows, saved in webview state so a reloaded window can re-run it. */
-export const AttentionSubject = z.object({ spec: ModelSpec, text: z.string().max(20_000) });
+/** What the panel shows, saved in webview state so a reloaded window can re-run it: a text with a
+ * text model, or an image file with an image model that has attention (a ViT's patches). */
+export const TextSubject = z.object({ spec: ModelSpec, text: z.string().max(20_000) });
+export const ImageFileSubject = z.object({ spec: ModelSpec, image: z.string().min(1).max(4096) });
+export const AttentionSubject = z.union([TextSubject, ImageFileSubject]);
 export type AttentionSubject = z.infer<typeof AttentionSubject>;
+
+/** The editor text a subject reads, or undefined for an image. */
+export function subjectText(subject: AttentionSubject | undefined): string | undefined {
+  return subject && 'text' in subject ? subject.text : undefined;
+}
 
 const PNG_DATA_URL = /^data:image\/png;base64,[A-Za-z0-9+/=]+$/;
 const MAX_EXPORT_CHARS = 64 * 1024 * 1024;
@@ -22,7 +30,7 @@ export const hostAttentionSide = {
       result: z.object({ vectors: TensorPayload, score: z.number(), weight: z.number() }),
     },
     'attention.thumbnails': { params: z.object({ captureId: z.number().int(), kind: AttentionKind, size: z.number().int().min(4).max(128) }), result: TensorPayload },
-    /** Re-runs the panel's text with these heads' outputs zeroed. */
+    /** Re-runs the panel's text (or image) with these heads' outputs zeroed. */
     'attention.ablate': { params: z.object({ heads: z.array(HeadRef).min(1).max(4096) }), result: CaptureResult },
     'export.png': { params: z.object({ dataUrl: z.string().max(MAX_EXPORT_CHARS).regex(PNG_DATA_URL), suggestedName: z.string().max(200) }), result: z.object({ saved: z.boolean() }) },
     'export.json': { params: z.object({ json: z.string().max(MAX_EXPORT_CHARS), suggestedName: z.string().max(200) }), result: z.object({ saved: z.boolean() }) },

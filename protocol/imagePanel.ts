@@ -43,6 +43,8 @@ export const hostImageSide = {
     'image.queryAttention': { params: z.object({ explanationId: Index, query: Index }), result: z.object({ attention: TensorPayload, clsWeights: TensorPayload }) },
     /** Runs the shown image again (e.g. after a reload, or to explain another class). */
     'image.rerun': { params: z.object({ classIndex: Index.optional() }), result: z.object({}) },
+    /** Opens the shown image's heads in the attention panel (head, matrix and model views). */
+    'image.openHeads': { params: z.object({}), result: z.object({}) },
     /** Opens the image model choice ("Set Image Model"); the panel follows the new model. */
     'image.chooseModel': { params: z.object({}), result: z.object({}) },
     'export.png': { params: z.object({ dataUrl: z.string().max(MAX_EXPORT_CHARS).regex(PNG_DATA_URL), suggestedName: z.string().max(200) }), result: z.object({ saved: z.boolean() }) },

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { defaultLoaders } from '../../core/backend/selectBackend';
-import { trainRnnSeq2seq } from '../../core/models/rnnSeq2seq';
+import { trainRnnSeq2seq } from '../../core/models/rnnSeq2seq/trainRnnSeq2seq';
 import { getTask } from '../../core/data/tasks';
 import type { BenchCase } from '../benchCase';
 

@@ -20,6 +20,8 @@ import type { ActiveImageModel } from './activeImageModel';
 const FOLLOW_DEBOUNCE_MS = 200;
 /** Defined here (not in imageCommands.ts, which imports this file) so the panel can open the choice. */
 export const CHOOSE_IMAGE_MODEL_COMMAND = 'attentionDebugger.chooseImageModel';
+/** Registered with the attention panel (commands/showAttention.ts): an image subject to show there. */
+export const SHOW_IMAGE_HEADS_COMMAND = 'attentionDebugger.showImageHeads';
 
 export interface ImagePanelDeps {
   extensionUri: vscode.Uri;
@@ -104,6 +106,11 @@ export class ImagePanel {
         rpc.handle('image.rerun', ({ classIndex }) => {
           if (!this.subject) throw new RpcError('invalid-input', 'no image is shown yet');
           void this.update(this.subject, classIndex);
+          return {};
+        });
+        rpc.handle('image.openHeads', async () => {
+          if (!this.subject) throw new RpcError('invalid-input', 'no image is shown yet');
+          await vscode.commands.executeCommand(SHOW_IMAGE_HEADS_COMMAND, { spec: this.subject.spec, image: this.subject.file });
           return {};
         });
         rpc.handle('image.chooseModel', async () => {

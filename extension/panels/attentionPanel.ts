@@ -1,12 +1,13 @@
 /**
- * The attention panel's host: shows attention for a text with a model, follows the editor's
- * selection and the active model (debounced), and answers the webview's page and ablation requests.
+ * The attention panel's host: shows attention for a text with a model (following the editor's
+ * selection and the active model, debounced), or for an image with an image model that has
+ * attention (sent from the image panel), and answers the webview's page and ablation requests.
  * An older answer never replaces a newer one (LatestWork). The page gets what the panel shows (and
  * any work under way) on every 'ready'; one that never loads is replaced (PanelWebview).
  */
 import * as vscode from 'vscode';
 import type { CaptureResult } from '../../protocol/attention';
-import { AttentionSubject, attentionPanelSide, hostAttentionSide } from '../../protocol/attentionPanel';
+import { AttentionSubject, attentionPanelSide, hostAttentionSide, subjectText } from '../../protocol/attentionPanel';
 import { RpcError } from '../../protocol/rpc';
 import type { EngineSupervisor } from '../engine/engineSupervisor';
 import type { ActiveModel } from '../model/activeModel';
@@ -93,13 +94,15 @@ export class AttentionPanel {
     this.work = new LatestWork((s) => this.view.notify('status', s), (e) => output.warn(`attention: ${e.message}`));
     this.disposables.push(
       vscode.window.onDidChangeTextEditorSelection((e) => {
-        if (!this.view.panel.visible || !isUserText(e.textEditor.document) || !activeModel.value) return;
+        // An image shown (from the image panel) stays until asked otherwise: clicks in an editor are not a request.
+        if (!this.view.panel.visible || !isUserText(e.textEditor.document) || !activeModel.value || (this.subject && subjectText(this.subject) === undefined)) return;
         const text = textUnderCursor(e.textEditor);
-        if (!text.trim() || text === this.subject?.text) return;
+        if (!text.trim() || text === subjectText(this.subject)) return;
         this.follow({ spec: activeModel.value.spec, text });
       }),
       activeModel.onDidChange((info) => {
-        if (info && this.subject && info.spec !== this.subject.spec) this.follow({ spec: info.spec, text: this.subject.text });
+        const text = subjectText(this.subject);
+        if (info && text !== undefined && info.spec !== this.subject?.spec) this.follow({ spec: info.spec, text });
       }),
     );
   }

@@ -12,7 +12,7 @@ import type { FrameLocator, Locator } from 'playwright-core';
 import { expect } from './harness/expect';
 import { hangNextPanelFrame, panelFrameWasHung } from './harness/stuckWebview';
 import { repoRoot, vsCodeForSuite, type VsCodeSession } from './harness/vscodeSession';
-import { activeWebview, chooseContextMenuItem, expandFolders, explorerItem, runCommand } from './harness/workbench';
+import { activeWebview, chooseContextMenuItem, expandFolders, explorerItem, runCommand, webviewWith } from './harness/workbench';
 
 const ANSWER_MS = 60_000;
 /** The shipped VGG-attention demo (E2E_VGG_CHECKPOINT overrides it); the test is skipped without one. */
@@ -121,6 +121,29 @@ describe('image attention in VS Code', function () {
     await changed(view, mean, 'choosing max fusion');
     assert.match((await overlay(view).getAttribute('data-overlay')) ?? '', /max of heads/);
     await shot(vs, 'rollout');
+  });
+
+  it("Open Heads in Attention Panel: the ViT's patch attention in the head, matrix and model views", async () => {
+    const { depth, heads } = JSON.parse(readFileSync(path.join(repoRoot, 'demo', 'checkpoints', 'vit-scenes', 'model.json'), 'utf8')).modelTopology.config as { depth: number; heads: number };
+    await activeWebview(vs.page).getByTestId('open-heads').click();
+    const view = await webviewWith(vs.page, 'view-model', ANSWER_MS);
+    await expect(view.getByTestId('input-text')).toHaveText(/^scene-01-circle\.png \(64x64\)$/, ANSWER_MS);
+    await expect(view.getByTestId('attention-canvas')).toBeVisible(ANSWER_MS);
+    assert.match((await view.getByTestId('attention-canvas').getAttribute('aria-label')) ?? '', /^encoder-self attention/);
+    await view.getByTestId('view-head').click();
+    await expect(view.getByTestId('head-chip-0')).toBeVisible(ANSWER_MS);
+    assert.equal(await view.locator('[data-testid^="head-chip-"]').count(), heads);
+    await view.getByTestId('view-model').click();
+    await expect(view.getByTestId('model-grid')).toBeVisible(ANSWER_MS);
+    assert.equal(await view.getByTestId('thumbnail').count(), depth * heads);
+    assert.equal(await view.getByTestId('rerun-ablation').count(), 0, 'a ViT cannot re-run with heads ablated; the panel must not offer it');
+    await shot(vs, 'heads-in-attention-panel');
+    // Close it again (its tab names the model; the image panel's names the image), so the next tests find the image panel.
+    const tab = vs.page.locator('.tabs-container .tab').filter({ hasText: /Attention: (?!scene-)/ });
+    await tab.hover();
+    await tab.locator('.codicon-close').click();
+    await expect(tab).toHaveCount(0, ANSWER_MS);
+    await expect(activeWebview(vs.page).getByTestId('class-list')).toBeVisible(ANSWER_MS);
   });
 
   it('clicking another class explains that class: the gradient-based map follows it', async () => {

@@ -242,6 +242,8 @@ async function drawModelView(container: HTMLElement, map: MapInfo): Promise<void
   const [L, H, q, k] = thumbs.shape;
   const s = state.get();
   const isAblated = (layer: number, head: number) => s.ablate.some((a) => a.kind === map.kind && a.layer === layer && a.head === head);
+  // Ablation only where the model can re-run with heads zeroed (its spec says so), e.g. not a ViT.
+  const canAblate = attentionSpec(capture!.model.attention, map.kind)?.ablation === true;
   const grid = el('div', { class: 'thumb-grid', 'data-testid': 'model-grid' });
   grid.style.gridTemplateColumns = `max-content repeat(${H}, ${THUMB_PX}px)`;
   grid.append(el('span', {}), ...Array.from({ length: H }, (_, h) => el('span', { class: 'muted' }, `head ${h}`)));
@@ -263,6 +265,10 @@ async function drawModelView(container: HTMLElement, map: MapInfo): Promise<void
       const open = () => update({ view: 'matrix', layer, head });
       canvas.addEventListener('click', open);
       canvas.addEventListener('keydown', (e) => e.key === 'Enter' && open());
+      if (!canAblate) {
+        grid.append(el('div', { class: 'thumb' }, canvas));
+        continue;
+      }
       const mark = el('vscode-checkbox', { 'data-testid': `ablate-${map.kind}-${layer}-${head}`, ...(isAblated(layer, head) ? { checked: '' } : {}) }, 'ablate');
       mark.addEventListener('change', (e) => {
         const on = (e.target as HTMLInputElement).checked;
@@ -275,6 +281,7 @@ async function drawModelView(container: HTMLElement, map: MapInfo): Promise<void
   }
   const rerunLabel = () => `Re-run with ${state.get().ablate.length} head(s) ablated`;
   const rerunButton = button('rerun-ablation', rerunLabel(), () => void runAblation(), 'primary');
+  if (!canAblate) return container.replaceChildren(el('p', { class: 'muted' }, 'Click a map to open it in the matrix view.'), grid);
   container.replaceChildren(el('p', { class: 'muted' }, 'Click a map to open it in the matrix view. Mark heads to ablate (their outputs zeroed) and re-run to see how the output changes.'), grid, el('div', { class: 'row' }, rerunButton), ablationResult());
 }
 

@@ -246,6 +246,7 @@ function patchAttentionView(e: ImageExplainResult): HTMLElement {
       }),
     );
   }
+  const openHeads = button('open-heads', 'Open Heads in Attention Panel', () => void rpc.request('image.openHeads', {}).catch((err) => setStatus({ state: 'error', message: RpcError.from(err).message })));
   const gridToggle = el('vscode-checkbox', { 'data-testid': 'grid-toggle', ...(s.grid ? { checked: '' } : {}) }, 'Patch grid');
   const canvas = el('canvas', { 'data-testid': 'overlay-canvas', role: 'img', class: 'overlay', tabindex: '0', 'aria-keyshortcuts': 'ArrowLeft ArrowRight ArrowUp ArrowDown Home End Escape' });
   const legendSlot = el('div', {});
@@ -325,7 +326,7 @@ function patchAttentionView(e: ImageExplainResult): HTMLElement {
   return el(
     'div',
     {},
-    el('div', { class: 'toolbar' }, el('div', { class: 'row' }, ...controls), el('div', { class: 'row' }, opacityControl(redraw), gridToggle, exportButton())),
+    el('div', { class: 'toolbar' }, el('div', { class: 'row' }, ...controls), el('div', { class: 'row' }, opacityControl(redraw), gridToggle, exportButton(), openHeads)),
     queryRow,
     el('div', { class: 'image-views' }, el('figure', {}, canvas, tip)),
     legendSlot,

@@ -8,7 +8,8 @@ import { layerPage, queryKeyDetail } from '../../../core/session/attentionPages'
 import { LoadedModels } from '../../../core/session/loadedModels';
 import { CaptureStore, captureText } from '../../../core/session/captureText';
 import { writeCheckpoint } from '../../../core/checkpoint/checkpointFiles';
-import { RnnSeq2seq, saveRnnSeq2seq } from '../../../core/models/rnnSeq2seq';
+import { saveRnnSeq2seq } from '../../../core/models/rnnSeq2seq/checkpoint';
+import { RnnSeq2seq } from '../../../core/models/rnnSeq2seq/rnnSeq2seq';
 import { saveTransformer } from '../../../core/models/transformer/checkpoint';
 import { Transformer } from '../../../core/models/transformer/transformer';
 import { Tokenizer } from '../../../core/text/tokenizer';

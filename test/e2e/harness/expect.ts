@@ -29,5 +29,10 @@ export function expect(locator: Locator) {
         const text = ((await locator.first().textContent({ timeout: 1000 })) ?? '').replace(/\s+/g, ' ');
         return [pattern.test(text), JSON.stringify(text.slice(0, 300))];
       }),
+    toHaveCount: (count: number, timeoutMs = DEFAULT_TIMEOUT_MS) =>
+      poll(`expected ${locator} to match ${count} element(s)`, timeoutMs, async () => {
+        const n = await locator.count();
+        return [n === count, `${n}`];
+      }),
   };
 }

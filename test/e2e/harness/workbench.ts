@@ -35,6 +35,18 @@ export function activeWebview(page: Page): FrameLocator {
   return page.locator(`iframe.webview.ready:visible[src*="extensionId=${EXTENSION_ID}"]`).first().contentFrame().frameLocator('#active-frame');
 }
 
+/** The DOM of this extension's visible webview whose page has an element with `testId` (when two panels are in view). */
+export async function webviewWith(page: Page, testId: string, timeoutMs: number): Promise<FrameLocator> {
+  const frames = page.locator(`iframe.webview.ready:visible[src*="extensionId=${EXTENSION_ID}"]`);
+  for (const until = Date.now() + timeoutMs; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
+    for (let i = 0; i < (await frames.count()); i++) {
+      const view = frames.nth(i).contentFrame().frameLocator('#active-frame');
+      if (await view.getByTestId(testId).count()) return view;
+    }
+  }
+  throw new Error(`no webview of this extension showed [data-testid="${testId}"] within ${timeoutMs} ms`);
+}
+
 /** The explorer row for a file or folder name (rows are labelled with the name). */
 export function explorerItem(page: Page, name: string): Locator {
   return page.locator(`.part.sidebar .monaco-list-row[role="treeitem"][aria-label="${name}"]`);

@@ -7,7 +7,9 @@
 import * as assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
-import { captureRnnAttention, evaluateRnnSeq2seq, loadRnnSeq2seq, rnnAlignmentShare } from '../../../../core/models/rnnSeq2seq';
+import { captureRnnAttention } from '../../../../core/models/rnnSeq2seq/capture';
+import { loadRnnSeq2seq } from '../../../../core/models/rnnSeq2seq/checkpoint';
+import { evaluateRnnSeq2seq, rnnAlignmentShare } from '../../../../core/models/rnnSeq2seq/evaluate';
 import { resolveCheckpoint } from '../../../../core/checkpoint/resolveCheckpoint';
 import { getTask } from '../../../../core/data/tasks';
 import { DEMO_EVAL_EXAMPLES, DEMO_EVAL_SEED } from '../../../../demo/textDemos';
