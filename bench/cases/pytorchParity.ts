@@ -8,9 +8,15 @@
  *   C: encoder forward returning every layer's attention, config B, batch 1, 64 tokens
  *   D: greedy decode of 40 tokens, config B, batch 1, source 32, with the key/value cache
  *
- * PyTorch 1.13 (1 thread, OpenBLAS) on the same machine, from the issue: A 50 ms, B 531 ms,
- * C 4.7 ms, D 150 ms (D without a cache there). GFLOP/s counts the matrix products of the work done
- * (a training step as 3x its forward products).
+ * Training runs without dropout, like the PyTorch twin (shared/anchors/pytorch-parity/
+ * bench_torch.py builds nn.Transformer with dropout 0), so both time the same work. GFLOP/s counts
+ * the matrix products of the work done (a training step as 3x its forward products).
+ *
+ * PARITY_PYTORCH=1 runs that PyTorch reference (1 thread, OpenBLAS) in the same run, interleaved:
+ * PARITY_ROUNDS rounds (default 2) of PyTorch A, ours A, PyTorch B, ours B, ..., then a summary
+ * with each case's ratio (ours / PyTorch) per round, the CPU model and the load during each round.
+ * Without it the cases run alone and no PyTorch figure is quoted: one measured on another machine
+ * or at another time says nothing about this one.
  *
  * The machine is shared (other agents train models on it), so wall time overstates what the engine
  * needs: each case also reports `cpuMs`, the median process CPU time of its timed runs (user +
@@ -20,6 +26,7 @@
  * fused kernel in core/backend/wasmKernels switched off: Adam and layer norm as tfjs ops), for
  * before/after in one process.
  */
+import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { defaultLoaders } from '../../core/backend/selectBackend';
 import { setFastWasmKernelsEnabled } from '../../core/backend/wasmKernels/replaceKernel';
@@ -28,7 +35,9 @@ import { transformerStepModel } from '../../core/models/transformer/stepModel';
 import { padIds } from '../../core/nn/padding';
 import { Transformer } from '../../core/models/transformer/transformer';
 import { Rng } from '../../core/util/rng';
+import { median } from '../../core/util/stats';
 import type { BenchCase, BenchExtra } from '../benchCase';
+import { busySeconds, cpuModel, runTorchCase } from './pytorchReference';
 import { disposeTrainStepState, noEos, randomIds, trainStep, trainStepState, type TrainStepState } from './transformerBenchParts';
 
 interface Shape {
@@ -42,20 +51,40 @@ interface Shape {
 const A: Shape = { layers: 2, dModel: 64, heads: 4, dFF: 256, vocab: 32 };
 const B: Shape = { layers: 4, dModel: 128, heads: 4, dFF: 512, vocab: 64 };
 
+/** What a case measured, for the side-by-side summary. */
+interface Measured {
+  medianMs: number;
+  /** Cores busy with other processes while the timed runs ran (system-wide busy time less ours). */
+  otherCores?: number;
+  load1: number;
+}
+
 /** Wraps a case's `run` to record its process CPU time; the extra of the last run carries the
- * median over the timed runs (warm-ups skipped). */
-function withCpuTime(c: BenchCase): BenchCase {
+ * median over the timed runs (warm-ups skipped), and `done` gets the wall-time median. */
+function withCpuTime(c: BenchCase, done?: (m: Measured) => void): BenchCase {
   const warmup = c.warmup ?? 1;
   let times: number[] = [];
+  let walls: number[] = [];
+  let busy0: number | undefined;
+  let self0 = 0;
+  let wall0 = 0;
   return {
     ...c,
     setup: async () => {
       times = [];
+      walls = [];
       return c.setup?.();
     },
     run: async (state) => {
+      if (times.length === warmup) {
+        busy0 = busySeconds();
+        self0 = cpuSeconds();
+        wall0 = performance.now();
+      }
       const c0 = process.cpuUsage();
+      const t0 = performance.now();
       const extra = await c.run(state);
+      walls.push(performance.now() - t0);
       const u = process.cpuUsage(c0);
       times.push((u.user + u.system) / 1000);
       const timed = [...times.slice(warmup)].sort((a, b) => a - b);
@@ -63,9 +92,20 @@ function withCpuTime(c: BenchCase): BenchCase {
       const cpuMs = timed[timed.length >> 1];
       const out: BenchExtra = { ...(extra ?? {}), cpuMs: Math.round(cpuMs * 10) / 10, cpuMin: Math.round(timed[0] * 10) / 10, cpuMax: Math.round(timed[timed.length - 1] * 10) / 10 };
       if (c.work) out.cpuGflops = Math.round((c.work.amount / (cpuMs / 1000)) * 100) / 100;
+      const busy1 = busySeconds();
+      const seconds = (performance.now() - wall0) / 1000;
+      const otherCores = busy0 !== undefined && busy1 !== undefined && seconds > 0 ? Math.max(0, (busy1 - busy0 - (cpuSeconds() - self0)) / seconds) : undefined;
+      if (otherCores !== undefined) out.otherCores = Math.round(otherCores * 100) / 100;
+      if (timed.length === (c.runs ?? 5)) done?.({ medianMs: median(walls.slice(warmup)), otherCores, load1: os.loadavg()[0] });
       return out;
     },
   };
+}
+
+/** This process's CPU seconds (user + system) so far. */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
 /** Untimed runs before the timed ones for the cases of a few milliseconds to a few hundred: a fresh
@@ -112,7 +152,7 @@ function trainCase(name: string, s: Shape, len: number, fast: boolean, warmup: n
     work: { unit: 'GFLOP', amount: trainFlops(s, batch, len) / 1e9 },
     setup: async () => {
       await useWasm(fast);
-      return trainStepState(new Transformer(config(s, 64), 10), new Rng(10), batch, len, s.vocab);
+      return trainStepState(new Transformer({ ...config(s, 64), dropout: 0 }, 10), new Rng(10), batch, len, s.vocab);
     },
     run: (state) => trainStep(state as TrainStepState),
     teardown: (state) => {
@@ -176,14 +216,82 @@ function greedyCase(name: string, fast: boolean): BenchCase {
   };
 }
 
-function parityCases(fast: boolean): BenchCase[] {
-  const tag = fast ? '' : ' [stock wasm kernels]';
-  return [
-    trainCase(`parity A: train step 2+2 layers d64 h4 ff256, batch 32, lengths 16, vocab 32 (PyTorch 50 ms)${tag}`, A, 16, fast, WARMUP_SMALL),
-    trainCase(`parity B: train step 4+4 layers d128 h4 ff512, batch 32, lengths 32, vocab 64 (PyTorch 531 ms)${tag}`, B, 32, fast, 3),
-    encoderCase(`parity C: encoder forward with every layer's attention, config B, batch 1, 64 tokens (PyTorch 4.7 ms)${tag}`, fast),
-    greedyCase(`parity D: greedy decode 40 tokens, config B, batch 1, source 32, key/value cache (PyTorch 150 ms)${tag}`, fast),
-  ].map(withCpuTime);
+type Letter = 'A' | 'B' | 'C' | 'D';
+const LETTERS: Letter[] = ['A', 'B', 'C', 'D'];
+
+function parityCase(letter: Letter, fast: boolean, suffix: string, done?: (m: Measured) => void): BenchCase {
+  const tag = `${fast ? '' : ' [stock wasm kernels]'}${suffix}`;
+  const c = {
+    A: () => trainCase(`parity A: train step 2+2 layers d64 h4 ff256, batch 32, lengths 16, vocab 32${tag}`, A, 16, fast, WARMUP_SMALL),
+    B: () => trainCase(`parity B: train step 4+4 layers d128 h4 ff512, batch 32, lengths 32, vocab 64${tag}`, B, 32, fast, 3),
+    C: () => encoderCase(`parity C: encoder forward with every layer's attention, config B, batch 1, 64 tokens${tag}`, fast),
+    D: () => greedyCase(`parity D: greedy decode 40 tokens, config B, batch 1, source 32, key/value cache${tag}`, fast),
+  }[letter]();
+  return withCpuTime(c, done);
 }
 
-export const pytorchParityCases: BenchCase[] = [...parityCases(true), ...(process.env.PARITY_BASELINE === '1' ? parityCases(false) : [])];
+function parityCases(fast: boolean): BenchCase[] {
+  return LETTERS.map((l) => parityCase(l, fast, ''));
+}
+
+/** One round's figures per case: PyTorch's and ours. */
+type Round = Partial<Record<Letter, { torch?: Measured; ours?: Measured }>>;
+
+/** PARITY_PYTORCH=1: rounds of PyTorch X then ours X for every case, then the summary. */
+function sideBySideCases(rounds: number): BenchCase[] {
+  const figures: Round[] = Array.from({ length: rounds }, () => ({}));
+  const cases: BenchCase[] = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const letter of LETTERS) {
+      const slot = (figures[r][letter] ??= {});
+      let impl = 'torch';
+      cases.push({
+        name: `parity ${letter} round ${r + 1}: PyTorch reference, this machine`,
+        runs: 1,
+        warmup: 0,
+        measure: () => {
+          const t = runTorchCase(letter);
+          impl = t.impl;
+          slot.torch = { medianMs: t.medianMs, otherCores: t.otherCores, load1: t.load1 };
+          return Promise.resolve(t.medianMs);
+        },
+        run: () => undefined,
+        backend: () => impl,
+      });
+      cases.push(parityCase(letter, true, `, round ${r + 1}`, (m) => (slot.ours = m)));
+    }
+  }
+  cases.push({ name: 'parity summary: ratios side by side (ours / PyTorch)', runs: 1, warmup: 0, run: () => summarise(figures) });
+  return cases;
+}
+
+const fmt = (x: number | undefined, digits = 2): string => (x === undefined ? '?' : x.toFixed(digits));
+
+/** Prints the side-by-side table and returns its figures as the summary case's extra. */
+function summarise(figures: Round[]): BenchExtra {
+  const extra: BenchExtra = { cpu: `${cpuModel()} x${os.cpus().length}` };
+  const lines = [`# ${extra.cpu}, node ${process.versions.node}`, '| case | round | PyTorch ms | ours ms | ratio | load1 | other cores (torch / ours) |', '|---|---|---|---|---|---|---|'];
+  figures.forEach((round, r) => {
+    for (const letter of LETTERS) {
+      const { torch, ours } = round[letter] ?? {};
+      const ratio = torch && ours ? ours.medianMs / torch.medianMs : undefined;
+      if (ratio !== undefined) extra[`${letter}${r + 1}`] = Math.round(ratio * 100) / 100;
+      const load = Math.max(torch?.load1 ?? 0, ours?.load1 ?? 0);
+      lines.push(`| ${letter} | ${r + 1} | ${fmt(torch?.medianMs, 1)} | ${fmt(ours?.medianMs, 1)} | ${fmt(ratio)}x | ${fmt(load)} | ${fmt(torch?.otherCores)} / ${fmt(ours?.otherCores)} |`);
+    }
+    extra[`load1_round${r + 1}`] = Math.round(Math.max(...LETTERS.map((l) => Math.max(round[l]?.torch?.load1 ?? 0, round[l]?.ours?.load1 ?? 0))) * 100) / 100;
+  });
+  console.log(lines.join('\n'));
+  return extra;
+}
+
+function sideBySide(): BenchCase[] {
+  const rounds = Number(process.env.PARITY_ROUNDS ?? 2);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`PARITY_ROUNDS=${process.env.PARITY_ROUNDS}: expected a whole number of rounds, 1 or more`);
+  return sideBySideCases(rounds);
+}
+
+export const pytorchParityCases: BenchCase[] = [
+  ...(process.env.PARITY_PYTORCH === '1' ? sideBySide() : parityCases(true)),
+  ...(process.env.PARITY_BASELINE === '1' ? parityCases(false) : []),
+];

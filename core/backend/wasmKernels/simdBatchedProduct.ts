@@ -78,8 +78,12 @@ function scalarColumns(): number[] {
   ];
 }
 
+/** The column blocks of each output row, widest first, in f32x4 accumulators: 16 columns at a
+ * time, then 4 (then always the n % 4 last ones singly). */
+const COLUMN_BLOCKS = [4, 1];
+
 /** bmm(a, b, c, batch, m, k, n, aRowStep, aKStep) */
-function bmmFunction(): WasmFunction {
+function bmmFunction(columnBlocks: number[]): WasmFunction {
   const code = [
     ...op.get(N), ...op.i32(4), ...op.mul, ...op.set(NB),
     ...op.get(A), ...op.set(AMAT),
@@ -91,9 +95,8 @@ function bmmFunction(): WasmFunction {
     ...op.get(M), ...op.set(ROW),
     ...op.loop, // every row of the slice
     ...op.i32(0), ...op.set(J),
-    ...columnLoop(4),
-    ...columnLoop(1),
-    ...scalarColumns(),
+    ...columnBlocks.flatMap(columnLoop),
+    ...(columnBlocks.includes(1) ? scalarColumns() : []),
     ...addTo(AROW, op.get(A_ROW_STEP)),
     ...addTo(CROW, op.get(NB)),
     ...countDown(ROW),
@@ -148,8 +151,15 @@ export interface SimdBatchedProduct {
   run(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, k: number, n: number, transposeA: boolean, transposeB: boolean): void;
 }
 
-export function createSimdBatchedProduct(): SimdBatchedProduct | undefined {
-  const kernels = instantiate([bmmFunction(), transposeFunction()]);
+export interface SimdBatchedProductArgs {
+  /** Accumulators per column block, widest first (default [4, 1]: 16 columns, then 4, then the
+   * last n % 4 singly). Tests build narrower variants to check each path on its own; without a
+   * 1 the module computes only the columns its blocks cover. */
+  columnBlocks?: number[];
+}
+
+export function createSimdBatchedProduct(args: SimdBatchedProductArgs = {}): SimdBatchedProduct | undefined {
+  const kernels = instantiate([bmmFunction(args.columnBlocks ?? COLUMN_BLOCKS), transposeFunction()]);
   if (!kernels) return undefined;
   const { bmm, transpose } = kernels.exports;
   return {

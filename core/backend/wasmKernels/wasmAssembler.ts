@@ -6,15 +6,39 @@
  * fallback.
  */
 
+/** Unsigned LEB128: sizes, counts, indices, memory offsets and alignments (u32 in the format). */
 export function uleb(n: number): number[] {
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new RangeError(`uleb: ${n} is not a u32`);
   const out: number[] = [];
   do {
     let byte = n & 0x7f;
-    n >>>= 7;
+    n = Math.floor(n / 128); // not >>> 7: that would wrap values of 2^31 and over
     if (n !== 0) byte |= 0x80;
     out.push(byte);
   } while (n !== 0);
   return out;
+}
+
+/** Signed LEB128: the immediates of i32.const / i64.const, which WebAssembly reads as signed, so
+ * an unsigned encoding of 64..127 (bit 6 set in the last byte) would read back negative. Exact for
+ * every safe integer (i32 constants lie in [-2^31, 2^31)). */
+export function sleb(n: number): number[] {
+  if (!Number.isSafeInteger(n)) throw new RangeError(`sleb: ${n} is not a safe integer`);
+  let v = BigInt(n);
+  const out: number[] = [];
+  for (;;) {
+    const byte = Number(v & 0x7fn);
+    v >>= 7n; // arithmetic shift: the sign is kept
+    const done = (v === 0n && (byte & 0x40) === 0) || (v === -1n && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+/** An i32.const immediate: any value in [-2^31, 2^32), u32 values above 2^31-1 as their i32 bits. */
+function i32Const(v: number): number[] {
+  if (!Number.isInteger(v) || v < -0x80000000 || v > 0xffffffff) throw new RangeError(`i32.const: ${v} is not an i32`);
+  return [0x41, ...sleb(v | 0)];
 }
 
 function name(s: string): number[] {
@@ -36,12 +60,12 @@ export const op = {
   block: [0x02, 0x40],
   loop: [0x03, 0x40],
   end: [0x0b],
-  br: (depth: number) => [0x0c, depth],
-  brIf: (depth: number) => [0x0d, depth],
-  get: (l: number) => [0x20, l],
-  set: (l: number) => [0x21, l],
-  tee: (l: number) => [0x22, l],
-  i32: (v: number) => [0x41, ...uleb(v)], // non-negative constants below 64 only (there uleb = sleb)
+  br: (depth: number) => [0x0c, ...uleb(depth)],
+  brIf: (depth: number) => [0x0d, ...uleb(depth)],
+  get: (l: number) => [0x20, ...uleb(l)],
+  set: (l: number) => [0x21, ...uleb(l)],
+  tee: (l: number) => [0x22, ...uleb(l)],
+  i32: i32Const,
   add: [0x6a],
   sub: [0x6b],
   mul: [0x6c],
