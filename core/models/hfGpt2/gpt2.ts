@@ -19,6 +19,8 @@ export interface Gpt2ForwardOptions {
   headMask?: readonly (readonly number[])[];
   /** Also return the residual stream before each block and after the last one (L + 1 tensors [B, T, d]). */
   residuals?: boolean;
+  /** Also return each layer's per-head queries and keys [B, H, T, hd] (the query-key view). */
+  queryKey?: boolean;
 }
 
 export interface Gpt2Output {
@@ -28,6 +30,9 @@ export interface Gpt2Output {
   attention: tf.Tensor4D[];
   /** With `residuals`: L + 1 tensors [B, T, d]. */
   residuals?: tf.Tensor3D[];
+  /** With `queryKey`: per layer [B, H, T, hd]. */
+  queries?: tf.Tensor4D[];
+  keys?: tf.Tensor4D[];
 }
 
 /** Decoding state: each layer's keys and values so far [B, H, t, hd], and t. */
@@ -55,18 +60,29 @@ export class Gpt2Model {
     this.checkLength(T, 0);
     const attention: tf.Tensor4D[] = [];
     const residuals: tf.Tensor3D[] = [];
+    const queries: tf.Tensor4D[] = [];
+    const keys: tf.Tensor4D[] = [];
     const logits = tf.tidy(() => {
       let x = this.embed(ids, 0); // [B, T, d]
       for (let l = 0; l < this.config.layers; l++) {
         if (options.residuals) residuals.push(tf.keep(x));
         const r = this.block(l, x, undefined, 0, options.headMask?.[l]);
         attention.push(tf.keep(r.weights));
+        if (options.queryKey) {
+          queries.push(tf.keep(r.queries));
+          keys.push(tf.keep(r.keys));
+        }
         x = r.x;
       }
       if (options.residuals) residuals.push(tf.keep(x));
       return this.unembed(x, B, T);
     });
-    return { logits, attention, residuals: options.residuals ? residuals : undefined };
+    return {
+      logits,
+      attention,
+      residuals: options.residuals ? residuals : undefined,
+      ...(options.queryKey ? { queries, keys } : {}),
+    };
   }
 
   /** Residual [B, T, d] -> ln_f -> unembedding: logits [B, T, V] (the logit lens of a layer's residual). */
@@ -173,7 +189,7 @@ export class Gpt2Model {
     const m = layerNorm(h, w.ln2).reshape([B * T, d]) as tf.Tensor2D;
     const inner = this.activate(tf.matMul(m, w.fcW).add(w.fcB));
     h = h.add(tf.matMul(inner as tf.Tensor2D, w.mlpProjW).add(w.mlpProjB).reshape([B, T, d]));
-    return { x: h, keys: k, values: v, weights };
+    return { x: h, queries: q, keys: k, values: v, weights };
   }
 
   private activate(x: tf.Tensor): tf.Tensor {
