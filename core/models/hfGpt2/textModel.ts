@@ -28,7 +28,7 @@ export function headMaskOf(model: Gpt2Model, ablate: readonly HeadRef[]): number
 }
 
 /** [L][1, H, Q, K] -> one [L, H, Q, K] array (downloads outside tidy). */
-function stack(perLayer: tf.Tensor4D[]): Float32Array {
+function stack(perLayer: tf.Tensor4D[]): Float32Array<ArrayBuffer> {
   const size = perLayer[0].size;
   const out = new Float32Array(perLayer.length * size);
   perLayer.forEach((t, l) => out.set(t.dataSync() as Float32Array, l * size));
