@@ -3,6 +3,7 @@ import type { BenchCase } from '../benchCase';
 import { beamPanelCases } from './beamPanel';
 import { captionerCases } from './captioner';
 import { engineProcessCases } from './engineProcess';
+import { hfGpt2Cases } from './hfGpt2';
 import { imageCases } from './image';
 import { imagePanelCases } from './imagePanel';
 import { matmulCases } from './matmul';
@@ -13,4 +14,4 @@ import { textAttentionCases } from './textAttention';
 import { transformerCases } from './transformer';
 import { vscodeBrowserCases } from './vscodeBrowser';
 
-export const allCases: BenchCase[] = [...engineProcessCases, ...matmulCases, ...imageCases, ...captionerCases, ...transformerCases, ...rnnSeq2seqCases, ...runLoggingCases, ...textAttentionCases, ...vscodeBrowserCases, ...beamPanelCases, ...imagePanelCases, ...pytorchParityCases];
+export const allCases: BenchCase[] = [...engineProcessCases, ...matmulCases, ...imageCases, ...captionerCases, ...transformerCases, ...rnnSeq2seqCases, ...runLoggingCases, ...textAttentionCases, ...vscodeBrowserCases, ...beamPanelCases, ...imagePanelCases, ...pytorchParityCases, ...hfGpt2Cases];

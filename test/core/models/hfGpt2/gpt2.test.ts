@@ -214,3 +214,33 @@ describe('Hugging Face GPT-2 against the PyTorch references', function () {
     });
   });
 });
+
+/** Hugging Face's own integration figure for the hub's gpt2 (tests/models/gpt2/test_modeling_gpt2.py):
+ * greedy from [464, 3290] ("The dog"). Runs where a user has the real folder. */
+const REAL_GPT2 = process.env.HF_GPT2_DIR;
+const HF_GREEDY = [373, 1043, 287, 257, 2214, 1474, 262, 16246, 286, 2688];
+
+describe('the real GPT-2 weights (HF_GPT2_DIR)', function () {
+  this.timeout(300_000);
+  useEngineBackend();
+  (REAL_GPT2 ? it : it.skip)(`greedy from [464, 3290] continues as HF's integration test${REAL_GPT2 ? '' : ' (skipped: HF_GPT2_DIR is not set to a downloaded gpt2 folder)'}`, async () => {
+    const { model } = await loadGpt2Folder(REAL_GPT2!);
+    const state = model.beginDecoding(1);
+    try {
+      const got: number[] = [];
+      let next = -1;
+      for (const id of [464, 3290, ...HF_GREEDY.slice(0, -1)]) {
+        const t = tf.tensor1d([id], 'int32');
+        const logits = model.decodeStep(state, t);
+        const row = logits.dataSync() as Float32Array;
+        tf.dispose([t, logits]);
+        next = row.indexOf(Math.max(...row));
+        got.push(next);
+      }
+      assert.deepEqual(got.slice(1), HF_GREEDY);
+    } finally {
+      model.disposeState(state);
+      model.dispose();
+    }
+  });
+});
