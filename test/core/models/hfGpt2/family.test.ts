@@ -11,6 +11,7 @@ import { greedyDecode } from '../../../../core/decoding/greedy';
 import { openSafetensors } from '../../../../core/formats/safetensors';
 import { loadGpt2Folder } from '../../../../core/models/hfGpt2/load';
 import { logitLens } from '../../../../core/models/hfGpt2/logitLens';
+import { CaptureStore, captureText } from '../../../../core/session/captureText';
 import { checkpointFormat, LoadedModels, loadModel } from '../../../../core/session/loadedModels';
 import { RpcError } from '../../../../protocol/rpc';
 import { maxAbsDiff, useEngineBackend } from '../../engineBackend';
@@ -87,6 +88,28 @@ describe('Hugging Face GPT-2 folders in the session', function () {
       assert.ok(maxAbsDiff(ablated.maps[0].data.subarray(4 * T * T), ref.read('in0.ablated.attn.1')) < 1e-4, 'ablation as HF head_mask');
     } finally {
       ref.close();
+      models.dispose();
+    }
+  });
+
+  it('the attention panel\'s capture of a text with multi-byte characters: one span per id, in order, none unknown', async () => {
+    const models = new LoadedModels();
+    try {
+      const loaded = await models.get(path.join(HF, 'gpt2'));
+      const text = 'A naïve café: 1234 cats';
+      const ids = loaded.model.text!.targetTokenizer.encode(text);
+      const r = captureText(new CaptureStore(), loaded, text, []);
+      assert.equal(r.text.text, text);
+      assert.equal(r.text.spans.length, ids.length);
+      assert.deepEqual(r.text.unknown, []);
+      assert.deepEqual(r.maps[0].shape, [2, 4, ids.length, ids.length]);
+      let end = 0;
+      for (const [s, e] of r.text.spans) {
+        assert.ok(s >= end && e >= s && e <= text.length, `span [${s}, ${e}] after ${end}`);
+        end = e;
+      }
+      assert.equal(text.slice(...r.text.spans[r.text.labels.indexOf('naïve')]), 'naïve', 'a token with a multi-byte character maps back to its characters');
+    } finally {
       models.dispose();
     }
   });
