@@ -10,8 +10,9 @@ import { matmulCases } from './matmul';
 import { pytorchParityCases } from './pytorchParity';
 import { rnnSeq2seqCases } from './rnnSeq2seq';
 import { runLoggingCases } from './runLogging';
+import { safetensorsCases } from './safetensors';
 import { textAttentionCases } from './textAttention';
 import { transformerCases } from './transformer';
 import { vscodeBrowserCases } from './vscodeBrowser';
 
-export const allCases: BenchCase[] = [...engineProcessCases, ...matmulCases, ...imageCases, ...captionerCases, ...transformerCases, ...rnnSeq2seqCases, ...runLoggingCases, ...textAttentionCases, ...vscodeBrowserCases, ...beamPanelCases, ...imagePanelCases, ...pytorchParityCases, ...hfGpt2Cases];
+export const allCases: BenchCase[] = [...engineProcessCases, ...matmulCases, ...imageCases, ...captionerCases, ...transformerCases, ...rnnSeq2seqCases, ...runLoggingCases, ...textAttentionCases, ...vscodeBrowserCases, ...beamPanelCases, ...imagePanelCases, ...pytorchParityCases, ...safetensorsCases, ...hfGpt2Cases];

@@ -15,6 +15,7 @@ import { applyMerges, mergeRanks, type MergeRanks } from './bpeMerges';
 import { BYTE_TO_CHAR, CHAR_TO_BYTE } from './byteToUnicode';
 import { cleanUpTokenizationSpaces } from './cleanUpSpaces';
 import type { Piece, TokenizerModel } from './hfTokenizer';
+import { trimSpan } from './trimSpan';
 
 /** GPT-2's pre-tokenizer (the `use_regex` of HF's ByteLevel pre-tokenizer). */
 const GPT2_SPLIT = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
@@ -163,13 +164,4 @@ function utf8(cp: number): number[] {
   if (cp < 0x800) return [0xc0 | (cp >> 6), 0x80 | (cp & 0x3f)];
   if (cp < 0x10000) return [0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f)];
   return [0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 0x3f), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f)];
-}
-
-/** [start, end) without leading/trailing whitespace, unless that would leave nothing. */
-function trimSpan(text: string, start: number, end: number): [number, number] {
-  let s = start;
-  let e = end;
-  while (s < e && /\s/u.test(text[s])) s++;
-  while (e > s && /\s/u.test(text[e - 1])) e--;
-  return s < e ? [s, e] : [start, end];
 }
