@@ -14,8 +14,8 @@ export interface BenchCase {
   /** One timed repetition. Return extra figures to report beside the time. */
   run: (state: unknown) => Promise<BenchExtra | void> | BenchExtra | void;
   /** The value reported instead of elapsed ms when the case measures something else (e.g. time to
-   * first frame inside a browser); return milliseconds. */
-  measure?: (state: unknown) => Promise<number>;
+   * first frame inside a browser); return milliseconds, or milliseconds with extra figures. */
+  measure?: (state: unknown) => Promise<number | { ms: number; extra?: BenchExtra }>;
   teardown?: (state: unknown) => Promise<void> | void;
   /** The backend the case ran on, when not the in-process tfjs backend (e.g. the engine process's). */
   backend?: (state: unknown) => string;

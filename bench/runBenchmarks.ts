@@ -17,7 +17,10 @@ async function runCase(c: BenchCase): Promise<BenchResult> {
   const state = await c.setup?.();
   try {
     const once = async () => {
-      if (c.measure) return { ms: await c.measure(state), extra: undefined };
+      if (c.measure) {
+        const m = await c.measure(state);
+        return typeof m === 'number' ? { ms: m, extra: undefined } : m;
+      }
       const t0 = performance.now();
       const extra = await c.run(state);
       return { ms: performance.now() - t0, extra: extra ?? undefined };

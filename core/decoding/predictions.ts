@@ -1,6 +1,6 @@
 /** What a teacher-forced pass predicts at each position, read off its logits. */
 import * as tf from '@tensorflow/tfjs';
-import type { Tokenizer } from '../text/tokenizer';
+import type { TextTokenizer } from '../text/tokenizer';
 
 /** The token each position predicts (argmax), its probability, and the text they spell. */
 export interface Predictions {
@@ -11,7 +11,7 @@ export interface Predictions {
 }
 
 /** Logits [1, T, V] -> the token each position predicts (argmax), its probability, and their text. */
-export function predictions(logits: tf.Tensor3D, tgt: Tokenizer): Predictions {
+export function predictions(logits: tf.Tensor3D, tgt: TextTokenizer): Predictions {
   const [predictedT, probsT] = tf.tidy(() => {
     const p = tf.softmax(logits);
     return [p.argMax(-1), p.max(-1)];

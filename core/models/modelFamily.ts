@@ -20,7 +20,7 @@ import type { SearchTree } from '../decoding/searchTree';
 import type { StepModel } from '../decoding/stepModel';
 import type { HeadFusion } from '../explain/attentionRollout';
 import type { ImageMap, PatchAttention } from '../explain/imageMaps';
-import type { Tokenizer } from '../text/tokenizer';
+import type { TextTokenizer } from '../text/tokenizer';
 import type { RunLoopArgs } from '../training/runLoopArgs';
 import type { TrainOutcome, TrainProgress } from '../training/trainLoop';
 
@@ -76,8 +76,8 @@ export interface TextCaptureOptions {
  * commands ask of a text model. Families answer in the plain data above, so callers never branch. */
 export interface TextModel {
   /** Reads the editor's text (absent for the LM, which reads it with the target tokenizer). */
-  readonly sourceTokenizer?: Tokenizer;
-  readonly targetTokenizer: Tokenizer;
+  readonly sourceTokenizer?: TextTokenizer;
+  readonly targetTokenizer: TextTokenizer;
   readonly kind: 'seq2seq' | 'lm';
   /** Longest sequence in tokens (the LM's start token takes one of its positions). */
   readonly maxLength: number;

@@ -5,6 +5,7 @@
  */
 import { RpcError } from '../../protocol/rpc';
 import { captionerFamily } from './captioning/family';
+import { hfGpt2Family } from './hfGpt2/family';
 import type { ModelFamily } from './modelFamily';
 import { rnnSeq2seqFamily } from './rnnSeq2seq/family';
 import { transformerFamily } from './transformer/family';
@@ -19,7 +20,7 @@ export function registerFamily(family: ModelFamily): void {
   families.set(family.format, family);
 }
 
-for (const family of [transformerFamily, rnnSeq2seqFamily, captionerFamily, vitFamily, vggAttentionFamily]) registerFamily(family);
+for (const family of [transformerFamily, rnnSeq2seqFamily, captionerFamily, vitFamily, vggAttentionFamily, hfGpt2Family]) registerFamily(family);
 
 export function allFamilies(): ModelFamily[] {
   return [...families.values()];

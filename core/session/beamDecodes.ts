@@ -11,7 +11,6 @@
 import type { BeamDecodeParams, BeamDecodeResult, NodeAttention } from '../../protocol/beam';
 import { RpcError } from '../../protocol/rpc';
 import type { TextModel } from '../models/modelFamily';
-import { UNK } from '../text/tokenizer';
 import type { Loaded } from './loadedModels';
 import { beamSearch } from '../decoding/beamSearch';
 import { BoundedStore } from '../util/boundedStore';
@@ -80,7 +79,7 @@ export function decodeWithTree(loaded: Loaded, params: BeamDecodeParams, signal?
   return {
     result: {
       model: description,
-      source: { text: params.text, labels, unknown: shownIds.flatMap((id, i) => (id === UNK ? [i] : [])) },
+      source: { text: params.text, labels, unknown: shownIds.flatMap((id, i) => (id === reader.unknownId ? [i] : [])) },
       settings: { beamSize: params.beamSize, alpha: params.alpha, maxTokens: search.tree.maxTokens, nBest },
       prefix,
       promptLength: promptIds.length,

@@ -9,7 +9,6 @@ import { RpcError } from '../../protocol/rpc';
 import { decodeImageFile } from '../image/decodeImage';
 import { resizeRgb } from '../image/resizeImage';
 import type { AttentionCapture } from '../models/modelFamily';
-import { UNK } from '../text/tokenizer';
 import { tokenSpans } from '../text/tokenSpans';
 import { BoundedStore } from '../util/boundedStore';
 import type { StoredMap } from './attentionPages';
@@ -68,7 +67,7 @@ export function captureText(store: CaptureStore, loaded: Loaded, text: string, a
   const spans = tokenSpans(tokens, text);
   const kept = text.slice(0, spans[spans.length - 1][1]);
   const ids = tokenizer.encode(kept, { unknown: 'unk' });
-  const unknown = ids.flatMap((id, i) => (id === UNK ? [i] : []));
+  const unknown = ids.flatMap((id, i) => (id === tokenizer.unknownId ? [i] : []));
   checkAblation(description, ablate);
 
   const capture = model.capture(kept, { decode, ablate, withQueryKey });

@@ -5,7 +5,7 @@
  * and image requests re-use a model instead of reading it per request; a model.json saved over (a
  * run's newer checkpoint) is reloaded, and the least recently used model beyond the limit is freed.
  */
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ModelDescription } from '../../protocol/attention';
 import type { ModelSurface } from '../../protocol/models';
@@ -14,13 +14,38 @@ import { LoadedCheckpointCache } from '../checkpoint/checkpointCache';
 import { MODEL_JSON, readCheckpoint } from '../checkpoint/checkpointFiles';
 import { resolveCheckpoint } from '../checkpoint/resolveCheckpoint';
 import type { LoadedModel } from '../models/modelFamily';
-import { allFamilies, familyOf } from '../models/registry';
+import { allFamilies, familyOf, findFamily } from '../models/registry';
 
 const MAX_MODELS = 4;
 
-/** The format named in model.json, read without its weights; a file that cannot be read as a
- * checkpoint gets readCheckpoint's message, which names the problem. */
+/** A Hugging Face model folder has no model.json but a config.json naming its `model_type`; its
+ * format is `hf-<model_type>`, read by the family registered under that format. */
+export const HF_CONFIG_JSON = 'config.json';
+const HF_FORMAT_PREFIX = 'hf-';
+
+/** The model_type of a Hugging Face folder, or undefined when `dir` is not one. */
+async function hfModelType(dir: string): Promise<string | undefined> {
+  if (existsSync(path.join(dir, MODEL_JSON))) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(await fs.readFile(path.join(dir, HF_CONFIG_JSON), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const type = (json as { model_type?: unknown } | null)?.model_type;
+  return typeof type === 'string' ? type : undefined;
+}
+
+/** The file that names a folder's format (model.json, or a Hugging Face folder's config.json). */
+async function formatFile(dir: string): Promise<string> {
+  return path.join(dir, (await hfModelType(dir)) === undefined ? MODEL_JSON : HF_CONFIG_JSON);
+}
+
+/** The format named in model.json (or `hf-<model_type>`), read without its weights; a file that
+ * cannot be read as a checkpoint gets readCheckpoint's message, which names the problem. */
 export async function checkpointFormat(dir: string): Promise<string> {
+  const hfType = await hfModelType(dir);
+  if (hfType !== undefined) return HF_FORMAT_PREFIX + hfType;
   const file = path.join(dir, MODEL_JSON);
   try {
     const format = (JSON.parse(await fs.readFile(file, 'utf8')) as { format?: unknown }).format;
@@ -31,17 +56,25 @@ export async function checkpointFormat(dir: string): Promise<string> {
   return (await readCheckpoint(dir)).format;
 }
 
-/** Loads a checkpoint folder with its family's loader. */
+/** Loads a checkpoint folder with its family's loader; a Hugging Face model_type without a family
+ * is refused by name, with the ones that have one. */
 export async function loadModel(dir: string): Promise<LoadedModel> {
-  return familyOf(await checkpointFormat(dir), path.join(dir, MODEL_JSON)).load(dir);
+  const format = await checkpointFormat(dir);
+  const file = await formatFile(dir);
+  if (format.startsWith(HF_FORMAT_PREFIX) && !findFamily(format)) {
+    const supported = allFamilies().filter((f) => f.format.startsWith(HF_FORMAT_PREFIX)).map((f) => f.format.slice(HF_FORMAT_PREFIX.length));
+    throw new RpcError('unsupported', `${file}: model_type '${format.slice(HF_FORMAT_PREFIX.length)}' is not supported; supported Hugging Face model types: ${supported.join(', ')}`);
+  }
+  return familyOf(format, file).load(dir);
 }
 
 /** A spec's checkpoint folder (a model.json path names its folder). */
 export async function checkpointDir(spec: string): Promise<string> {
   const resolved = await resolveCheckpoint(spec);
   const dir = (await fs.stat(resolved)).isFile() ? path.dirname(resolved) : resolved;
+  if ((await hfModelType(dir)) !== undefined) return dir;
   await fs.stat(path.join(dir, MODEL_JSON)).catch(() => {
-    throw new RpcError('not-found', `${dir}: no model.json here; pick a checkpoint folder or its model.json`);
+    throw new RpcError('not-found', `${dir}: no model.json here (nor a Hugging Face config.json with a model_type); pick a checkpoint folder or its model.json`);
   });
   return dir;
 }
@@ -64,7 +97,7 @@ export class LoadedModels {
 
   async get(spec: string): Promise<Loaded> {
     const dir = await checkpointDir(spec);
-    const model = await this.cache.get(dir);
+    const model = await this.cache.get(await formatFile(dir));
     const description: ModelDescription = { spec, label: spec.startsWith('demo:') ? spec.slice(5) : path.basename(dir), ...model.describe() };
     return { model, description };
   }

@@ -34,7 +34,26 @@ function splitWords(text: string): string[] {
   return text.match(/[\p{L}\p{N}_]+|[^\s\p{L}\p{N}_]/gu) ?? [];
 }
 
-export class Tokenizer {
+/** What the text surfaces (attention panel, hovers, beam tree, CLI) ask of a model's tokenizer:
+ * our Tokenizer, or a family's reading of its own (a Hugging Face folder's BPE or WordPiece). */
+export interface TextTokenizer {
+  /** How it splits text ('char', 'word', 'byte-level-bpe', ...), for the model's description. */
+  readonly kind: string;
+  /** The tokens of a text as substrings of it, in order (labels for attention axes, spans for hovers). */
+  tokens(text: string): string[];
+  encode(text: string, options?: EncodeOptions): number[];
+  /** Ids back to text, without special tokens. */
+  decode(ids: readonly number[]): string;
+  /** One label per id, special tokens included. */
+  label(id: number): string;
+  /** Ids it has (the model's output vocabulary). */
+  readonly size: number;
+  /** The id unknown tokens are read as (our tokenizers: UNK); absent where every text has ids (byte-level BPE). */
+  readonly unknownId?: number;
+}
+
+export class Tokenizer implements TextTokenizer {
+  readonly unknownId = UNK;
   readonly kind: TokenizerKind;
   readonly vocab: readonly string[];
   private readonly ids: Map<string, number>;
