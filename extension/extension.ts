@@ -14,6 +14,7 @@ import { ActiveImageModel } from './image/activeImageModel';
 import { registerImageCommands } from './image/imageCommands';
 import { ImagePanel, type ImagePanelDeps } from './image/imagePanel';
 import { ActiveModel } from './model/activeModel';
+import { watchCheckpointFolders } from './model/checkpointFolders';
 import { registerOpenCheckpoint } from './model/openCheckpoint';
 import { AttentionPanel, type AttentionPanelDeps } from './panels/attentionPanel';
 import { BeamPanel } from './panels/beamPanel';
@@ -61,6 +62,7 @@ export function activate(context: vscode.ExtensionContext): AttentionDebuggerApi
     registerRuns(context, engine, output, activeModel),
     createActiveModelStatusBar(activeModel),
     registerOpenCheckpoint(engine, activeModel, output),
+    watchCheckpointFolders(output),
     registerShowAttention(attentionDeps),
     AttentionPanel.registerSerializer(attentionDeps),
     registerAttentionHover(engine, activeModel),
