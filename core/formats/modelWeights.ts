@@ -14,6 +14,18 @@ export const SHARD_INDEX_FILE = 'model.safetensors.index.json';
 /** Weight files of other formats we name when a folder has no safetensors, to say what to do. */
 const OTHER_WEIGHT_FILES = ['pytorch_model.bin', 'tf_model.h5', 'flax_model.msgpack', 'model.onnx'];
 
+/** The wasm heap stops at 4 GiB; a forward pass needs room beside the weights. */
+export const MAX_WEIGHT_BYTES = 3 * 2 ** 30;
+
+/** Refuses weights of `bytes` (as float32) too large for the engine, before anything is allocated;
+ * `what` names the model in the message ('this GPT-2'). */
+export function checkWeightsFit(bytes: number, file: string, what: string, limit = MAX_WEIGHT_BYTES): void {
+  if (bytes > limit) {
+    const gb = (b: number) => (b / 2 ** 30).toFixed(2);
+    throw new RpcError('invalid-checkpoint', `${file}: ${what} needs ${gb(bytes)} GiB as float32; the engine holds models up to ${gb(limit)} GiB (the wasm heap stops at 4 GiB)`);
+  }
+}
+
 /** Opens the weights of the model folder `dir` (single file or sharded); a path to a .safetensors
  * file or an index file opens that file. */
 export function openModelWeights(dir: string): TensorSource {

@@ -12,6 +12,7 @@ import type { ModelSurface } from '../../protocol/models';
 import { RpcError } from '../../protocol/rpc';
 import { LoadedCheckpointCache } from '../checkpoint/checkpointCache';
 import { MODEL_JSON, readCheckpoint } from '../checkpoint/checkpointFiles';
+import { HF_CONFIG_JSON } from '../formats/hfConfig';
 import { resolveCheckpoint } from '../checkpoint/resolveCheckpoint';
 import type { LoadedModel } from '../models/modelFamily';
 import { allFamilies, familyOf, findFamily } from '../models/registry';
@@ -20,7 +21,7 @@ const MAX_MODELS = 4;
 
 /** A Hugging Face model folder has no model.json but a config.json naming its `model_type`; its
  * format is `hf-<model_type>`, read by the family registered under that format. */
-export const HF_CONFIG_JSON = 'config.json';
+export { HF_CONFIG_JSON };
 const HF_FORMAT_PREFIX = 'hf-';
 
 /** The model_type of a Hugging Face folder, or undefined when `dir` is not one. */

@@ -5,13 +5,12 @@
  * Every field is checked before a weight is touched; a message names config.json and the field.
  */
 import { RpcError } from '../../../protocol/rpc';
+import { HF_ACTIVATIONS, type HfActivation, isHfActivation } from '../../nn/activation';
 
 export const GPT2_MODEL_TYPE = 'gpt2';
 /** GPT-2's <|endoftext|>: its start, end and separator token. */
 export const GPT2_DEFAULT_EOS = 50256;
 
-export type Gpt2Activation = 'gelu_new' | 'gelu' | 'gelu_pytorch_tanh' | 'relu';
-const ACTIVATIONS: readonly Gpt2Activation[] = ['gelu_new', 'gelu', 'gelu_pytorch_tanh', 'relu'];
 
 export interface Gpt2Config {
   vocabSize: number;
@@ -23,7 +22,7 @@ export interface Gpt2Config {
   /** MLP width: n_inner, or 4 * n_embd where it is null. */
   inner: number;
   epsilon: number;
-  activation: Gpt2Activation;
+  activation: HfActivation;
   /** Scores divided by sqrt(head width) (HF default true). */
   scaleAttnWeights: boolean;
   /** Scores of layer l also divided by l + 1. */
@@ -65,8 +64,8 @@ export function parseGpt2Config(json: Record<string, unknown>, file: string): Gp
   if (dModel % heads !== 0) throw bad(file, 'n_head', `is ${heads}, which does not divide n_embd ${dModel}`);
   const vocabSize = positiveInt(json, file, 'vocab_size');
   const activation = json.activation_function ?? 'gelu_new';
-  if (typeof activation !== 'string' || !ACTIVATIONS.includes(activation as Gpt2Activation)) {
-    throw bad(file, 'activation_function', `is ${JSON.stringify(activation)}; supported: ${ACTIVATIONS.join(', ')}`);
+  if (!isHfActivation(activation)) {
+    throw bad(file, 'activation_function', `is ${JSON.stringify(activation)}; supported: ${HF_ACTIVATIONS.join(', ')}`);
   }
   const epsilon = json.layer_norm_epsilon ?? 1e-5;
   if (typeof epsilon !== 'number' || !(epsilon > 0)) throw bad(file, 'layer_norm_epsilon', `is ${JSON.stringify(epsilon)}, expected a positive number`);
@@ -82,7 +81,7 @@ export function parseGpt2Config(json: Record<string, unknown>, file: string): Gp
     // null (the hub's GPT-2) and absent both mean 4 * n_embd
     inner: json.n_inner === null ? 4 * dModel : positiveInt(json, file, 'n_inner', 4 * dModel),
     epsilon,
-    activation: activation as Gpt2Activation,
+    activation,
     scaleAttnWeights: flag(json, file, 'scale_attn_weights', true),
     scaleByInverseLayerIdx: flag(json, file, 'scale_attn_by_inverse_layer_idx', false),
     tieWordEmbeddings: flag(json, file, 'tie_word_embeddings', true),

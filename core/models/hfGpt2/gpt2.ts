@@ -10,6 +10,7 @@
  * Axis orders: hidden [B, T, d]; per-head tensors [B, H, T, hd]; attention [B, H, queries, keys].
  */
 import * as tf from '@tensorflow/tfjs';
+import { hfActivation } from '../../nn/activation';
 import { layerNorm } from '../../nn/layerNorm';
 import type { Gpt2Config } from './config';
 import { disposeGpt2Weights, type Gpt2Block, type Gpt2Weights } from './weights';
@@ -41,8 +42,6 @@ export interface Gpt2State {
   values: tf.Tensor4D[];
   length: number;
 }
-
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
 export class Gpt2Model {
   readonly headDim: number;
@@ -187,22 +186,9 @@ export class Gpt2Model {
     const ctx = tf.matMul(weights, v).transpose([0, 2, 1, 3]).reshape([B * T, d]) as tf.Tensor2D;
     let h = x.add(tf.matMul(ctx, w.attnProjW).add(w.attnProjB).reshape([B, T, d])) as tf.Tensor3D;
     const m = layerNorm(h, w.ln2).reshape([B * T, d]) as tf.Tensor2D;
-    const inner = this.activate(tf.matMul(m, w.fcW).add(w.fcB));
+    const inner = hfActivation(this.config.activation, tf.matMul(m, w.fcW).add(w.fcB));
     h = h.add(tf.matMul(inner as tf.Tensor2D, w.mlpProjW).add(w.mlpProjB).reshape([B, T, d]));
     return { x: h, queries: q, keys: k, values: v, weights };
-  }
-
-  private activate(x: tf.Tensor): tf.Tensor {
-    switch (this.config.activation) {
-      case 'gelu_new':
-      case 'gelu_pytorch_tanh':
-        // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-        return x.mul(0.5).mul(tf.tanh(x.add(x.pow(3).mul(0.044715)).mul(SQRT_2_OVER_PI)).add(1));
-      case 'gelu':
-        return x.mul(0.5).mul(tf.erf(x.mul(Math.SQRT1_2)).add(1));
-      case 'relu':
-        return tf.relu(x);
-    }
   }
 }
 

@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { RpcError } from '../../../protocol/rpc';
+import { checkWeightsFit } from '../../formats/modelWeights';
 import type { TensorSource } from '../../formats/safetensors';
 import type { LayerNormParams } from '../../nn/layerNorm';
 import type { Gpt2Config } from './config';
@@ -130,15 +131,9 @@ export function planGpt2Tensors(source: TensorSource, c: Gpt2Config, configFile:
   return { names, lmHead: usedHead, bytes: elements * 4 };
 }
 
-/** The wasm heap stops at 4 GiB; the forward pass needs room beside the weights. */
-export const MAX_WEIGHT_BYTES = 3 * 2 ** 30;
-
 /** Refuses a model too large for the engine before anything is allocated. */
-export function checkGpt2Fits(plan: Gpt2TensorPlan, file: string, limit = MAX_WEIGHT_BYTES): void {
-  if (plan.bytes > limit) {
-    const gb = (b: number) => (b / 2 ** 30).toFixed(2);
-    throw new RpcError('invalid-checkpoint', `${file}: this GPT-2 needs ${gb(plan.bytes)} GiB as float32; the engine holds models up to ${gb(limit)} GiB (the wasm heap stops at 4 GiB)`);
-  }
+export function checkGpt2Fits(plan: Gpt2TensorPlan, file: string, limit?: number): void {
+  checkWeightsFit(plan.bytes, file, 'this GPT-2', limit);
 }
 
 /** Reads the planned tensors (converted to float32) into tfjs, one at a time. */
